@@ -1,0 +1,1 @@
+"""Tables, the database engine and the SQL of each domain."""

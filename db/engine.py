@@ -1,0 +1,68 @@
+"""The async engine, the session factory and a per-request SQL statement counter."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.embedded import start_embedded
+from service.settings import Settings
+
+# Counts statements sent by the current task (a request or a test) so that cost tests
+# can assert the exact number of round trips.
+statement_count: ContextVar[list[int] | None] = ContextVar("statement_count", default=None)
+
+
+def resolve_url(settings: Settings) -> str:
+    """The libpq-style URL of the database: the configured one, or the embedded server's."""
+    return settings.database_url or start_embedded(settings.data_dir)
+
+
+def async_url(url: str) -> str:
+    """Turn a libpq URL (postgresql://...) into SQLAlchemy's asyncpg form."""
+    parts = urlsplit(url)
+    scheme = "postgresql+asyncpg"
+    query = parse_qs(parts.query)
+    # asyncpg takes a Unix socket directory as `host` in the query, as libpq does.
+    kept = "&".join(f"{k}={v[0]}" for k, v in query.items() if k in {"host", "port"})
+    return urlunsplit((scheme, parts.netloc, parts.path, kept, ""))
+
+
+def sync_url(url: str) -> str:
+    """The same URL for code that wants a libpq-compatible string (psql, pg_dump)."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def _count_statement(*_: Any) -> None:
+    counter = statement_count.get()
+    if counter is not None:
+        counter[0] += 1
+
+
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    engine = create_async_engine(
+        async_url(url or resolve_url(settings)),
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_size,
+        pool_pre_ping=True,
+        # Rolling back is enough to clean a returned connection; asyncpg's reset
+        # (RESET ALL, UNLISTEN, ...) would cost an extra round trip per request.
+        pool_reset_on_return="rollback",
+        connect_args={
+            "server_settings": {
+                "statement_timeout": str(settings.statement_timeout_ms),
+                "application_name": "deputy-registry",
+            }
+        },
+    )
+    event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

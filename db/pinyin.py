@@ -1,0 +1,53 @@
+"""Pinyin for names, and the prefix-search keys stored with each deputy.
+
+A deputy named 李俊峰 is found by 李俊峰, 俊峰, 'li jun feng', 'lijunfeng', 'junfeng' and
+'ljf'. The keys are computed once when the row is written and indexed (GIN over a
+tsvector built from literal lexemes), so a search is an index lookup with prefix
+matching and never computes pinyin per row.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pypinyin import Style, lazy_pinyin
+
+_NOT_KEY = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+
+
+def name_pinyin(name: str) -> str:
+    """Toneless, space-separated syllables: '李俊峰' -> 'li jun feng'."""
+    return " ".join(s for s in lazy_pinyin(name, style=Style.NORMAL) if s.strip()).lower()
+
+
+def search_keys(name: str) -> list[str]:
+    """Every suffix of the name, of its joined pinyin (at syllable starts) and of its initials."""
+    chars = [c for c in name if not c.isspace()]
+    syllables = name_pinyin(name).split()
+    keys: set[str] = set()
+    for i in range(len(chars)):
+        keys.add("".join(chars[i:]))
+    for i in range(len(syllables)):
+        keys.add("".join(syllables[i:]))
+        keys.add("".join(s[0] for s in syllables[i:]))
+    return sorted(k for k in keys if k)
+
+
+def _tsvector_literal(keys: list[str]) -> str:
+    return " ".join("'" + k.replace("'", "''") + "'" for k in keys)
+
+
+def search_vector(name: str) -> str:
+    """The tsvector text stored in deputies.search_vector."""
+    return _tsvector_literal(search_keys(name))
+
+
+def search_query(text: str) -> str | None:
+    """A tsquery matching keys that start with the normalised input, or None if nothing is left.
+
+    Spaces are dropped ('li jun feng' -> 'lijunfeng'), so the query is one prefix term.
+    """
+    term = _NOT_KEY.sub("", text.lower())
+    if not term:
+        return None
+    return f"'{term}':*"

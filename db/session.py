@@ -1,0 +1,61 @@
+"""The database handle of one request: one connection, taken from the pool on first use.
+
+DataLoaders of one request dispatch their batches concurrently; an asyncpg connection
+runs one statement at a time, so statements are serialised with a lock. One connection
+per request keeps the pool small and makes the SQL count of a request exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Executable, Result
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+
+class RequestDatabase:
+    def __init__(
+        self, engine: AsyncEngine | None = None, connection: AsyncConnection | None = None
+    ):
+        if (engine is None) == (connection is None):
+            raise ValueError("give an engine or a connection")
+        self._engine = engine
+        self._connection = connection
+        # A connection handed in (by a test) belongs to the caller: never closed here.
+        self._owned = connection is None
+        self._lock = asyncio.Lock()
+
+    async def _get(self) -> AsyncConnection:
+        if self._connection is None:
+            assert self._engine is not None
+            self._connection = await self._engine.connect()
+        return self._connection
+
+    async def execute(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> Result[Any]:
+        async with self._lock:
+            connection = await self._get()
+            return await connection.execute(statement, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction (a savepoint inside a caller's transaction)."""
+        async with self._lock:
+            connection = await self._get()
+            if connection.in_transaction():
+                async with connection.begin_nested():
+                    yield connection
+                if self._owned:
+                    await connection.commit()
+            else:
+                async with connection.begin():
+                    yield connection
+
+    async def close(self) -> None:
+        if self._owned and self._connection is not None:
+            await self._connection.close()
+            self._connection = None

@@ -1,0 +1,1 @@
+"""Resolvers and DataLoaders, one module per domain."""

@@ -1,0 +1,84 @@
+"""The loader shapes every domain uses: rows by key, row lists by key, and pages by parent.
+
+A loader lives in the request's Context (never at module level), runs one query per
+batch, and returns results in key order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from aiodataloader import DataLoader
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.engine import Row
+
+from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
+
+if TYPE_CHECKING:
+    from service.context import Context
+
+
+class Loader(DataLoader[Any, Any]):
+    def __init__(self, context: Context) -> None:
+        super().__init__()
+        self.context = context
+
+
+class RowByKeyLoader(Loader):
+    """One row (or None) per key: `SELECT ... WHERE key IN (...)`."""
+
+    query: ClassVar[Select[Any]]
+    key: ClassVar[ColumnElement[Any]]
+
+    async def batch_load_fn(self, keys: Sequence[Hashable]) -> list[Row[Any] | None]:
+        rows = (await self.context.db.execute(self.query.where(self.key.in_(keys)))).all()
+        by_key = {row._mapping[self.key.key]: row for row in rows}
+        return [by_key.get(k) for k in keys]
+
+
+class RowsByKeyLoader(Loader):
+    """A list of rows per key, in the query's order."""
+
+    query: ClassVar[Select[Any]]
+    key: ClassVar[ColumnElement[Any]]
+
+    async def batch_load_fn(self, keys: Sequence[Hashable]) -> list[list[Row[Any]]]:
+        rows = (await self.context.db.execute(self.query.where(self.key.in_(keys)))).all()
+        by_key: dict[Hashable, list[Row[Any]]] = defaultdict(list)
+        for row in rows:
+            by_key[row._mapping[self.key.key]].append(row)
+        return [by_key.get(k, []) for k in keys]
+
+
+class PageLoader(Loader):
+    """A page per (parent, PageArgs): one statement per distinct PageArgs in the batch."""
+
+    query: ClassVar[Select[Any]]
+    partition: ClassVar[ColumnElement[Any]]
+    ordering: ClassVar[Ordering]
+
+    def source(self, parent_args: Hashable) -> Select[Any]:
+        """The rows to page; loaders with extra arguments narrow it here."""
+        return self.query
+
+    async def batch_load_fn(
+        self, keys: Sequence[tuple[Hashable, Hashable, PageArgs]]
+    ) -> list[Page]:
+        groups: dict[tuple[Hashable, PageArgs], list[Hashable]] = defaultdict(list)
+        for parent, extra, args in keys:
+            groups[(extra, args)].append(parent)
+        found: dict[tuple[Hashable, Hashable, PageArgs], Page] = {}
+        for (extra, args), parents in groups.items():
+            pages = await fetch_pages(
+                self.context.db,
+                self.source(extra),
+                self.ordering,
+                args,
+                partition=self.partition,
+                parents=parents,
+            )
+            for parent in parents:
+                found[(parent, extra, args)] = pages[parent]
+        return [found[k] for k in keys]

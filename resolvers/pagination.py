@@ -1,0 +1,185 @@
+"""Keyset pagination in SQL: one statement pages every parent of a batch at once.
+
+A page is cut by comparing the row's sort key with the cursor's (`(k1, k2) > (:a, :b)`),
+never by OFFSET, so a cursor stays right while rows are inserted before it. Children of
+many parents are paged by one statement with row_number() over each parent.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from graphql import GraphQLError
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy.engine import Row
+
+from db.session import RequestDatabase
+from service.settings import Settings
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A sort order: a tag that cursors carry, the key expressions, and the direction."""
+
+    tag: str
+    keys: tuple[ColumnElement[Any], ...]
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    first: int
+    after: str | None
+    with_count: bool
+
+
+def page_args(
+    settings: Settings, first: int | None, after: str | None, with_count: bool
+) -> PageArgs:
+    if first is None:
+        first = settings.default_page_size
+    if first < 0:
+        raise GraphQLError(f"`first` must not be negative (got {first}).")
+    if first > settings.max_page_size:
+        raise GraphQLError(
+            f"`first` may be at most {settings.max_page_size} (got {first}); page with `after`."
+        )
+    return PageArgs(first=first, after=after, with_count=with_count)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def encode_cursor(ordering: Ordering, row: Row[Any]) -> str:
+    values = [ordering.tag, *(_plain(row._mapping[f"_k{i}"]) for i in range(len(ordering.keys)))]
+    return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode()
+
+
+def decode_cursor(ordering: Ordering, cursor: str) -> list[Any]:
+    invalid = GraphQLError(f"Invalid cursor {cursor!r}: use a cursor from the same list and order.")
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise invalid from exc
+    if not isinstance(values, list) or len(values) != len(ordering.keys) + 1:
+        raise invalid
+    if values[0] != ordering.tag:
+        raise invalid
+    decoded = []
+    for key, value in zip(ordering.keys, values[1:], strict=True):
+        expected = key.type.python_type
+        if expected is date and isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError as exc:
+                raise invalid from exc
+        if value is not None and not isinstance(value, expected):
+            raise invalid
+        decoded.append(value)
+    return decoded
+
+
+@dataclass
+class Page:
+    rows: list[Row[Any]]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+    total: int | None
+
+
+def _after_condition(ordering: Ordering, cursor: str) -> ColumnElement[bool]:
+    values = decode_cursor(ordering, cursor)
+    bound = tuple_(*(literal(v, k.type) for k, v in zip(ordering.keys, values, strict=True)))
+    keys = tuple_(*ordering.keys)
+    return keys < bound if ordering.descending else keys > bound
+
+
+def _order_by(ordering: Ordering) -> list[ColumnElement[Any]]:
+    return [k.desc() if ordering.descending else k.asc() for k in ordering.keys]
+
+
+async def fetch_pages(
+    db: RequestDatabase,
+    source: Select[Any],
+    ordering: Ordering,
+    args: PageArgs,
+    partition: ColumnElement[Any] | None = None,
+    parents: Sequence[Hashable] = (None,),
+) -> dict[Hashable, Page]:
+    """One page per parent (or one page of everything when partition is None).
+
+    `source` selects the row's columns; the pages add `_k0.._kn` (the sort key) and,
+    for batches, `_p` (the parent).
+    """
+    keyed = source.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(ordering.keys)))
+    if partition is not None:
+        keyed = keyed.add_columns(partition.label("_p")).where(partition.in_(list(parents)))
+    # The total comes with the page (a window count) unless a cursor cuts rows away first.
+    window_total = args.with_count and args.after is None
+    if window_total:
+        over = {"partition_by": partition} if partition is not None else {}
+        keyed = keyed.add_columns(func.count().over(**over).label("_total"))
+    filtered = keyed.where(_after_condition(ordering, args.after)) if args.after else keyed
+
+    if partition is None:
+        stmt = filtered.order_by(*_order_by(ordering)).limit(args.first + 1)
+    else:
+        numbered = filtered.add_columns(
+            func.row_number()
+            .over(partition_by=partition, order_by=_order_by(ordering))
+            .label("_rn")
+        ).subquery()
+        stmt = (
+            select(numbered)
+            .where(numbered.c._rn <= args.first + 1)
+            .order_by(numbered.c._p, numbered.c._rn)
+        )
+    rows = (await db.execute(stmt)).all()
+
+    grouped: dict[Hashable, list[Row[Any]]] = {p: [] for p in parents}
+    for row in rows:
+        grouped[row._mapping["_p"] if partition is not None else None].append(row)
+
+    totals: dict[Hashable, int] = {}
+    if args.with_count and not window_total:
+        totals = await _count(db, source, partition, parents)
+
+    pages: dict[Hashable, Page] = {}
+    for parent, parent_rows in grouped.items():
+        has_next = len(parent_rows) > args.first
+        kept = parent_rows[: args.first]
+        total: int | None = None
+        if window_total:
+            total = parent_rows[0]._mapping["_total"] if parent_rows else 0
+        elif args.with_count:
+            total = totals.get(parent, 0)
+        pages[parent] = Page(
+            rows=kept,
+            cursors=[encode_cursor(ordering, r) for r in kept],
+            has_next=has_next,
+            has_previous=args.after is not None,
+            total=total,
+        )
+    return pages
+
+
+async def _count(
+    db: RequestDatabase,
+    source: Select[Any],
+    partition: ColumnElement[Any] | None,
+    parents: Sequence[Hashable],
+) -> dict[Hashable, int]:
+    if partition is None:
+        counted = select(func.count()).select_from(source.subquery())
+        return {None: (await db.execute(counted)).scalar_one()}
+    inner = source.add_columns(partition.label("_p")).where(partition.in_(list(parents))).subquery()
+    counted = select(inner.c._p, func.count()).group_by(inner.c._p)
+    return {p: n for p, n in (await db.execute(counted)).all()}

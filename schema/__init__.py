@@ -1,0 +1,52 @@
+"""The root schema: the domains' Query (and later Mutation) parts merged into one."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.tools import merge_types
+from strawberry.types import Info
+
+from schema import enums as _enums  # noqa: F401  (registers the enums before types use them)
+from schema.committees import Committee, Congress, Term
+from schema.node import Node, decode_id
+from schema.regions import Region, RegionQuery
+
+# Every type that implements Node, by the name its IDs carry.
+NODE_TYPES: dict[str, type] = {t.__name__: t for t in (Region, Congress, Term, Committee)}
+
+
+async def load_node(info: Info, global_id: str) -> Node | None:
+    decoded = decode_id(global_id)
+    if decoded is None or decoded[0] not in NODE_TYPES:
+        raise GraphQLError(f"{global_id!r} is not a valid ID.")
+    type_name, key = decoded
+    if type_name != "Region" and not key.isdigit():
+        raise GraphQLError(f"{global_id!r} is not a valid ID.")
+    return await NODE_TYPES[type_name].load(info, key)  # type: ignore[attr-defined, no-any-return]
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Fetch any object by its global ID.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await load_node(info, id)
+
+    @strawberry.field(description="Fetch objects by global IDs; null for each one not found.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        return list(await asyncio.gather(*(load_node(info, i) for i in ids)))
+
+
+Query = merge_types("Query", (NodeQuery, RegionQuery))
+
+
+@cache
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(query=Query, types=list(NODE_TYPES.values()))
+
+
+def sdl() -> str:
+    return build_schema().as_str() + "\n"

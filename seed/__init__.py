@@ -1,0 +1,1 @@
+"""Reference data (divisions, congresses) and generated data (demo, national)."""

@@ -1,0 +1,1 @@
+"""The ASGI application, its configuration and the command line."""

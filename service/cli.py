@@ -1,0 +1,108 @@
+"""The `registry` command line: serve, migrate, seed, print-schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.settings import PROJECT_ROOT, get_settings
+
+app = typer.Typer(help="Deputy registry: a GraphQL service for China's people's congress deputies.")
+
+SCHEMA_SNAPSHOT = PROJECT_ROOT / "schema" / "schema.graphql"
+
+
+def _database_url() -> str:
+    from db.engine import resolve_url
+
+    return resolve_url(get_settings())
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the schema and load the divisions and congresses."""
+    from db.engine import create_engine
+    from db.migrate import migrate as run_migrate
+
+    async def run() -> bool:
+        engine = create_engine(get_settings())
+        try:
+            return await run_migrate(engine)
+        finally:
+            await engine.dispose()
+
+    loaded = asyncio.run(run())
+    typer.echo("migrated; reference data " + ("loaded" if loaded else "already present"))
+
+
+@app.command()
+def seed(
+    scale: Annotated[
+        str, typer.Option(help="demo, small, national, or a fraction of national")
+    ] = "demo",
+    seed_number: Annotated[
+        int, typer.Option("--seed", help="Seed for the random generator")
+    ] = 2024,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing if deputies exist")] = False,
+) -> None:
+    """Fill the database with generated, realistic data (deterministic for a seed)."""
+    from seed.generate import run_seed
+
+    asyncio.run(run_seed(get_settings(), scale=scale, seed=seed_number, if_empty=if_empty))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes")] = False,
+) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql)."""
+    import uvicorn
+
+    settings = get_settings()
+    # Resolve (and start, if embedded) the database once here, so every worker shares it
+    # and the embedded server lives as long as this process.
+    os.environ["DATABASE_URL"] = _database_url()
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        reload=reload,
+        log_level="info",
+    )
+
+
+@app.command("print-schema")
+def print_schema(
+    output: Annotated[Path | None, typer.Option(help="Write to this file")] = None,
+) -> None:
+    """Print the GraphQL schema (SDL); the committed copy is schema/schema.graphql."""
+    from schema import sdl
+
+    text = sdl()
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command("database-url")
+def database_url() -> None:
+    """Print the URL of the database in use (starting the embedded one if needed)."""
+    typer.echo(_database_url())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The per-request context: settings, the caller, the database handle and lazy loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from db.session import RequestDatabase
+from service.settings import Settings
+
+LoaderT = TypeVar("LoaderT")
+
+
+@dataclass
+class Caller:
+    """Who is asking. Anonymous until authentication says otherwise."""
+
+    subject: str = "anonymous"
+    role: str = "anonymous"
+    region_path: str | None = None
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: RequestDatabase
+    caller: Caller = field(default_factory=Caller)
+    # Loaders are built on first use: most requests need only a few of them.
+    _loaders: dict[type, Any] = field(default_factory=dict)
+
+    def loader(self, loader_class: type[LoaderT]) -> LoaderT:
+        found = self._loaders.get(loader_class)
+        if found is None:
+            found = self._loaders[loader_class] = loader_class(self)  # type: ignore[call-arg]
+        return found
+
+    def clear_loaders(self) -> None:
+        """Forget everything loaded so far (after a write)."""
+        self._loaders.clear()

@@ -1,0 +1,38 @@
+"""Configuration, read from environment variables prefixed REGISTRY_ (and DATABASE_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "REGISTRY_DATABASE_URL"),
+        description="PostgreSQL URL; when unset an embedded PostgreSQL is started in data_dir.",
+    )
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / ".data" / "postgres",
+        description="Where the embedded PostgreSQL keeps its files.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    pool_size: int = 10
+    max_page_size: int = Field(default=100, description="Largest `first` a connection accepts.")
+    default_page_size: int = 20
+    statement_timeout_ms: int = 15_000
+    graphiql: bool = True
+    seed_number: int = 2024
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
