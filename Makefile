@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed lint schema clean
+.PHONY: run test install migrate seed lint schema clean assets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,15 @@ migrate: $(STAMP)
 seed: migrate
 	$(BIN)/registry seed --scale demo --if-empty
 
-run: seed
+# GraphiQL's scripts come from the npm registry at install time and are served by the
+# service itself, so GraphiQL works on an intranet without internet access.
+assets: $(STAMP)
+	$(BIN)/python scripts/fetch_graphiql_assets.py
+
+run: seed assets
 	$(BIN)/registry serve
 
-test: $(STAMP)
+test: $(STAMP) assets
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index
+from sqlalchemy import Column, Index, String
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 from db.columns import enum_field
@@ -12,8 +13,8 @@ from db.enums import Level
 class Region(SQLModel, table=True):
     __tablename__ = "regions"
     __table_args__ = (
-        # "This region and everything below" is `path LIKE '<path>%'`: one index range scan.
-        Index("ix_regions_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
+        # "This region and everything below" is `lineage @> ARRAY[code]`: one GIN index scan.
+        Index("ix_regions_lineage", "lineage", postgresql_using="gin"),
         Index("ix_regions_level_code", "level", "code"),
     )
 
@@ -24,5 +25,5 @@ class Region(SQLModel, table=True):
     # DISTRICT, COUNTY, TOWN, TOWNSHIP, SUBDISTRICT (街道), OTHER_TOWNSHIP (codes 400-599)...
     kind: str = Field(max_length=32)
     name: str
-    # Codes from the root down to this region, each followed by '/': '100000/220000/220400/'.
-    path: str
+    # Codes from the root down to this region itself: ['100000', '220000', '220400'].
+    lineage: list[str] = Field(sa_column=Column(ARRAY(String), nullable=False))

@@ -59,9 +59,12 @@ class PageLoader(Loader):
     partition: ClassVar[ColumnElement[Any]]
     ordering: ClassVar[Ordering]
 
-    def source(self, parent_args: Hashable) -> Select[Any]:
-        """The rows to page; loaders with extra arguments narrow it here."""
+    def source(self, extra: Hashable) -> Select[Any]:
+        """The rows to page; loaders with extra arguments (filters) narrow it here."""
         return self.query
+
+    def page_ordering(self, extra: Hashable) -> Ordering:
+        return self.ordering
 
     async def batch_load_fn(
         self, keys: Sequence[tuple[Hashable, Hashable, PageArgs]]
@@ -74,7 +77,7 @@ class PageLoader(Loader):
             pages = await fetch_pages(
                 self.context.db,
                 self.source(extra),
-                self.ordering,
+                self.page_ordering(extra),
                 args,
                 partition=self.partition,
                 parents=parents,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 import json
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,11 @@ def page_args(
 
 
 def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.name
+    return value
 
 
 def encode_cursor(ordering: Ordering, row: Row[Any]) -> str:
@@ -75,7 +80,11 @@ def decode_cursor(ordering: Ordering, cursor: str) -> list[Any]:
     decoded = []
     for key, value in zip(ordering.keys, values[1:], strict=True):
         expected = key.type.python_type
-        if expected is date and isinstance(value, str):
+        if issubclass(expected, enum.Enum) and isinstance(value, str):
+            if value not in expected.__members__:
+                raise invalid
+            value = expected[value]
+        elif expected is date and isinstance(value, str):
             try:
                 value = date.fromisoformat(value)
             except ValueError as exc:

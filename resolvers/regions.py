@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import aliased
 
 from db.enums import Level
@@ -33,21 +34,26 @@ class ChildrenByRegionLoader(PageLoader):
 _ancestor = aliased(RegionRow.__table__, name="ancestor")
 
 
-class DescendantsByRegionLoader(PageLoader):
-    """Regions of one level below each parent: the parent's path is a prefix of theirs."""
+def in_subtree(lineage: ColumnElement[Any], code: ColumnElement[Any] | str) -> ColumnElement[bool]:
+    """The region with this lineage is `code` or lies below it (a GIN index lookup)."""
+    return lineage.contains(array([code]))
 
-    query = select(regions).join(_ancestor, regions.c.path.startswith(_ancestor.c.path))
+
+class DescendantsByRegionLoader(PageLoader):
+    """Regions of one level below each parent: their lineage contains the parent's code."""
+
+    query = select(regions).join(_ancestor, in_subtree(regions.c.lineage, _ancestor.c.code))
     partition = _ancestor.c.code
     ordering = BY_CODE
 
-    def source(self, parent_args: Hashable) -> Select[Any]:
-        assert isinstance(parent_args, Level)
-        return self.query.where(regions.c.level == parent_args, regions.c.code != _ancestor.c.code)
+    def source(self, extra: Hashable) -> Select[Any]:
+        assert isinstance(extra, Level)
+        return self.query.where(regions.c.level == extra, regions.c.code != _ancestor.c.code)
 
 
-def ancestor_codes(path: str) -> list[str]:
-    """Codes from the nation down to the parent, read off the materialised path."""
-    return path.rstrip("/").split("/")[:-1]
+def subtree_codes(code: str) -> Select[Any]:
+    """Codes of the region and every region below it."""
+    return select(regions.c.code).where(in_subtree(regions.c.lineage, code))
 
 
 async def search_regions(

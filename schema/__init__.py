@@ -11,12 +11,38 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from schema import enums as _enums  # noqa: F401  (registers the enums before types use them)
+from schema.attendance import Attendance, Meeting
 from schema.committees import Committee, Congress, Term
+from schema.contacts import ContactAssignment
+from schema.deputies import Deputy, DeputyQuery, Mandate
+from schema.groups import DeputyGroup, GroupQuery
+from schema.mutations.attendance import AttendanceMutation
+from schema.mutations.contacts import ContactMutation
+from schema.mutations.deputies import DeputyMutation
+from schema.mutations.groups import GroupMutation
+from schema.mutations.stations import StationMutation
 from schema.node import Node, decode_id
 from schema.regions import Region, RegionQuery
+from schema.stations import Reception, Station, StationQuery
 
 # Every type that implements Node, by the name its IDs carry.
-NODE_TYPES: dict[str, type] = {t.__name__: t for t in (Region, Congress, Term, Committee)}
+NODE_TYPES: dict[str, type] = {
+    t.__name__: t
+    for t in (
+        Region,
+        Congress,
+        Term,
+        Committee,
+        Deputy,
+        Mandate,
+        Station,
+        Reception,
+        DeputyGroup,
+        ContactAssignment,
+        Meeting,
+        Attendance,
+    )
+}
 
 
 async def load_node(info: Info, global_id: str) -> Node | None:
@@ -40,12 +66,17 @@ class NodeQuery:
         return list(await asyncio.gather(*(load_node(info, i) for i in ids)))
 
 
-Query = merge_types("Query", (NodeQuery, RegionQuery))
+Query = merge_types("Query", (NodeQuery, RegionQuery, DeputyQuery, StationQuery, GroupQuery))
+
+Mutation = merge_types(
+    "Mutation",
+    (DeputyMutation, StationMutation, GroupMutation, ContactMutation, AttendanceMutation),
+)
 
 
 @cache
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, types=list(NODE_TYPES.values()))
+    return strawberry.Schema(query=Query, mutation=Mutation, types=list(NODE_TYPES.values()))
 
 
 def sdl() -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -11,7 +11,17 @@ from strawberry.types import Info
 from db.enums import CommitteeKind, Level
 from resolvers import committees as resolve
 from schema.node import Node
-from schema.regions import Region
+from schema.pagination import Connection
+from schema.regions import DeputyFilterRef, DeputyOrderRef, DeputyRef, Region
+
+if TYPE_CHECKING:
+    from schema.attendance import Meeting
+    from schema.deputies import CommitteeMembership
+    from schema.groups import DeputyGroup
+
+MembershipRef = Annotated["CommitteeMembership", strawberry.lazy("schema.deputies")]
+GroupRef = Annotated["DeputyGroup", strawberry.lazy("schema.groups")]
+MeetingRef = Annotated["Meeting", strawberry.lazy("schema.attendance")]
 
 
 @strawberry.type(description="A people's congress (人民代表大会) of one region.")
@@ -72,6 +82,31 @@ class Congress(Node):
     async def committees(self, info: Info) -> list[Committee]:
         return await self._committees(info)
 
+    @strawberry.field(
+        description="Deputies holding a mandate in this congress (current term unless termNumber "
+        "is given)."
+    )
+    async def deputies(
+        self,
+        info: Info,
+        filter: DeputyFilterRef | None = None,
+        order_by: DeputyOrderRef | None = None,
+        term_number: int | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[DeputyRef]:
+        from schema.deputies import congress_deputies
+
+        return await congress_deputies(info, self.id_, filter, order_by, term_number, first, after)
+
+    @strawberry.field
+    async def groups(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[GroupRef]:
+        from schema.groups import congress_groups
+
+        return await congress_groups(info, self.id_, first, after)
+
 
 @strawberry.type(description="A term (届) of a congress, e.g. the 14th.")
 class Term(Node):
@@ -106,11 +141,14 @@ class Term(Node):
 class Committee(Node):
     name: str
     kind: CommitteeKind
+    id_: strawberry.Private[int]
     congress_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: Any) -> Committee:
-        return cls(node_key=row.id, name=row.name, kind=row.kind, congress_id=row.congress_id)
+        return cls(
+            node_key=row.id, id_=row.id, name=row.name, kind=row.kind, congress_id=row.congress_id
+        )
 
     @classmethod
     async def load(cls, info: Info, key: str | int) -> Committee | None:
@@ -122,6 +160,20 @@ class Committee(Node):
         congress = await Congress.load(info, self.congress_id)
         assert congress is not None
         return congress
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[MembershipRef]:
+        from schema.deputies import committee_members
+
+        return await committee_members(info, self.id_)
+
+    @strawberry.field
+    async def meetings(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[MeetingRef]:
+        from schema.attendance import committee_meetings
+
+        return await committee_meetings(info, self.id_, first, after)
 
 
 CongressRef = Annotated[Congress, strawberry.lazy("schema.committees")]

@@ -9,7 +9,8 @@ from db import enums
 DESCRIPTIONS = {
     enums.Level: "The five levels of people's congresses (五级人大). "
     "A region's level is the level of its congress.",
-    enums.MandateStatus: "ACTIVE; SUSPENDED: 暂停执行代表职务; TERMINATED: 代表资格终止, or the term ended.",
+    enums.MandateStatus: "ACTIVE; SUSPENDED: 暂停执行代表职务; "
+    "TERMINATED: 代表资格终止, or the term ended.",
     enums.GroupKind: "REGIONAL: by place, deputies of one or more levels living or elected in one "
     "area; PROFESSIONAL: by field (专业代表小组), usually linked to a special committee.",
     enums.StationKind: "HOME: 代表之家; STATION: 代表联络站; WORKSTATION: 代表工作站; "

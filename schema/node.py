@@ -1,35 +1,12 @@
-"""Relay global object IDs: opaque base64 of '<TypeName>:<key>', and the Node interface."""
+"""The Node interface: every object with a global ID (see resolvers.ids)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 import strawberry
 
+from resolvers.ids import decode_id, decode_int_id, encode_id
 
-def encode_id(type_name: str, key: object) -> str:
-    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
-
-
-def decode_id(global_id: str) -> tuple[str, str] | None:
-    """(type name, key), or None when the text is not an ID this service made."""
-    try:
-        decoded = base64.b64decode(global_id.encode(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    type_name, sep, key = decoded.partition(":")
-    if not sep or not type_name or not key:
-        return None
-    return type_name, key
-
-
-def decode_int_id(global_id: str, type_name: str) -> int | None:
-    """The integer key of an ID of the given type, or None if it is not one."""
-    decoded = decode_id(global_id)
-    if decoded is None or decoded[0] != type_name or not decoded[1].isdigit():
-        return None
-    return int(decoded[1])
+__all__ = ["Node", "decode_id", "decode_int_id", "encode_id"]
 
 
 @strawberry.interface(description="An object with a global ID, fetchable with Query.node.")

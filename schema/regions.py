@@ -15,6 +15,14 @@ from schema.pagination import Connection, page_args_for, to_connection
 
 if TYPE_CHECKING:
     from schema.committees import Congress
+    from schema.deputies import Deputy, DeputyFilter, DeputyOrder
+    from schema.stations import Station, StationFilter
+
+DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
+StationRef = Annotated["Station", strawberry.lazy("schema.stations")]
+StationFilterRef = Annotated["StationFilter", strawberry.lazy("schema.stations")]
+DeputyFilterRef = Annotated["DeputyFilter", strawberry.lazy("schema.deputies")]
+DeputyOrderRef = Annotated["DeputyOrder", strawberry.lazy("schema.deputies")]
 
 
 @strawberry.type(
@@ -32,7 +40,7 @@ class Region(Node):
         "DISTRICT, COUNTY, TOWN, TOWNSHIP, SUBDISTRICT (街道), OTHER_TOWNSHIP, ..."
     )
     parent_code: strawberry.Private[str | None]
-    path: strawberry.Private[str]
+    lineage: strawberry.Private[list[str]]
 
     @classmethod
     def from_row(cls, row: Any) -> Region:
@@ -43,7 +51,7 @@ class Region(Node):
             level=row.level,
             kind=row.kind,
             parent_code=row.parent_code,
-            path=row.path,
+            lineage=row.lineage,
         )
 
     @classmethod
@@ -57,9 +65,7 @@ class Region(Node):
 
     @strawberry.field(description="From the nation down to the parent.")
     async def ancestors(self, info: Info) -> list[Region]:
-        rows = await info.context.loader(resolve.RegionByCodeLoader).load_many(
-            resolve.ancestor_codes(self.path)
-        )
+        rows = await info.context.loader(resolve.RegionByCodeLoader).load_many(self.lineage[:-1])
         return [Region.from_row(r) for r in rows if r]
 
     @strawberry.field
@@ -91,6 +97,34 @@ class Region(Node):
 
         row = await info.context.loader(CongressByRegionLoader).load(self.code)
         return Congress.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Deputies of the congresses of this region and every region below it (use "
+        "filter.localityCode for the deputies of every level who live or work here)."
+    )
+    async def deputies(
+        self,
+        info: Info,
+        filter: DeputyFilterRef | None = None,
+        order_by: DeputyOrderRef | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[DeputyRef]:
+        from schema.deputies import region_deputies
+
+        return await region_deputies(info, self.code, filter, order_by, first, after)
+
+    @strawberry.field(description="Stations in this region and every region below it.")
+    async def stations(
+        self,
+        info: Info,
+        filter: StationFilterRef | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[StationRef]:
+        from schema.stations import region_stations
+
+        return await region_stations(info, self.code, filter, first, after)
 
 
 @strawberry.type

@@ -70,16 +70,18 @@ def read_divisions(path: Path = DIVISIONS_CSV) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(f)
 
 
-def region_records(rows: list[dict[str, str]]) -> list[tuple[str, str | None, str, str, str, str]]:
-    """(code, parent_code, level, kind, name, path) with each path built from its parent's."""
+def region_records(
+    rows: list[dict[str, str]],
+) -> list[tuple[str, str | None, str, str, str, list[str]]]:
+    """(code, parent_code, level, kind, name, lineage), each lineage built from its parent's."""
     by_code = {r["code"]: r for r in rows}
-    paths: dict[str, str] = {}
+    lineages: dict[str, list[str]] = {}
 
-    def path_of(code: str) -> str:
-        if code not in paths:
+    def lineage_of(code: str) -> list[str]:
+        if code not in lineages:
             parent = by_code[code]["parent_code"]
-            paths[code] = (path_of(parent) if parent else "") + code + "/"
-        return paths[code]
+            lineages[code] = [*(lineage_of(parent) if parent else []), code]
+        return lineages[code]
 
     return [
         (
@@ -88,7 +90,7 @@ def region_records(rows: list[dict[str, str]]) -> list[tuple[str, str | None, st
             r["level"],
             r["kind"],
             r["name"],
-            path_of(r["code"]),
+            lineage_of(r["code"]),
         )
         for r in rows
     ]
@@ -105,7 +107,7 @@ async def load_reference_data(connection: AsyncConnection) -> bool:
     await driver.copy_records_to_table(
         "regions",
         records=region_records(rows),
-        columns=["code", "parent_code", "level", "kind", "name", "path"],
+        columns=["code", "parent_code", "level", "kind", "name", "lineage"],
     )
     with_congress = [r["code"] for r in rows if r["has_congress"] == "1"]
     await connection.execute(
@@ -115,7 +117,7 @@ async def load_reference_data(connection: AsyncConnection) -> bool:
             SELECT code, level,
                    CASE WHEN level = 'NATIONAL' THEN '全国人民代表大会'
                         ELSE name || '人民代表大会' END
-            FROM regions WHERE code = ANY(:codes) ORDER BY path
+            FROM regions WHERE code = ANY(:codes) ORDER BY lineage
             """
         ),
         {"codes": with_congress},

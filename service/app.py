@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.types.unset import UNSET
@@ -18,7 +18,9 @@ from strawberry.types.unset import UNSET
 from db.engine import create_engine
 from db.session import RequestDatabase
 from schema import build_schema
+from service.auth import AuthError, caller_from_header
 from service.context import Context
+from service.graphiql import graphiql_page, static_mount
 from service.settings import Settings, get_settings
 
 DatabaseFactory = Callable[[], RequestDatabase]
@@ -30,15 +32,27 @@ class RegistryGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.database = database
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our offline GraphiQL (vendored assets, example tabs) instead of strawberry's CDN page.
+        return await graphiql_page(request)
+
     def encode_json(self, data: object) -> bytes:
         # orjson keeps Chinese text as UTF-8 (no \u escapes) and is several times faster.
         return orjson.dumps(data)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            caller = caller_from_header(self.settings, request.headers.get("authorization"))
+        except AuthError as refused:
+            return JSONResponse(
+                {"errors": [{"message": str(refused), "extensions": {"code": "UNAUTHENTICATED"}}]},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         db = self.database()
         try:
             return await super().run(
-                request, context=Context(self.settings, db), root_value=root_value
+                request, context=Context(self.settings, db, caller), root_value=root_value
             )
         finally:
             await db.close()
@@ -56,6 +70,8 @@ def create_app(
     state: dict[str, AsyncEngine] = {}
 
     def pooled() -> RequestDatabase:
+        if "engine" not in state:  # an app driven without its lifespan (some test clients)
+            state["engine"] = create_engine(settings)
         return RequestDatabase(engine=state["engine"])
 
     @asynccontextmanager
@@ -73,6 +89,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            static_mount(),
         ],
         lifespan=lifespan,
     )

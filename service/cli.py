@@ -94,6 +94,19 @@ def print_schema(
         typer.echo(text, nl=False)
 
 
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help="viewer, editor or admin")],
+    subject: Annotated[str, typer.Option(help="Who the token is for")] = "staff",
+    region: Annotated[str | None, typer.Option(help="Region code an editor may write in")] = None,
+    days: Annotated[int, typer.Option(help="Days until it expires")] = 30,
+) -> None:
+    """Issue a bearer token (send it as 'Authorization: Bearer <token>')."""
+    from service.auth import issue_token
+
+    typer.echo(issue_token(get_settings(), subject, role, region, ttl_seconds=days * 86400))
+
+
 @app.command("database-url")
 def database_url() -> None:
     """Print the URL of the database in use (starting the embedded one if needed)."""

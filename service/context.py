@@ -17,7 +17,8 @@ class Caller:
 
     subject: str = "anonymous"
     role: str = "anonymous"
-    region_path: str | None = None
+    region_code: str | None = None
+    token_id: str | None = None
 
 
 @dataclass

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     default_page_size: int = 20
     statement_timeout_ms: int = 15_000
     graphiql: bool = True
+    jwt_secret: str | None = Field(
+        default=None,
+        description="Secret that signs bearer tokens; unset, one is generated in .data/jwt-secret.",
+    )
     seed_number: int = 2024
 
 

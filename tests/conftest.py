@@ -26,6 +26,7 @@ from db.engine import create_engine, statement_count
 from db.migrate import migrate
 from db.session import RequestDatabase
 from service.app import create_app
+from service.auth import issue_token
 from service.settings import PROJECT_ROOT, Settings
 
 TEST_SEED = 7
@@ -60,7 +61,7 @@ async def database_url() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    return Settings(database_url=database_url, jwt_secret="test-secret-" + uuid.uuid4().hex)
 
 
 @pytest.fixture(scope="session")
@@ -93,9 +94,19 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 @dataclass
 class GraphQLClient:
     http: httpx.AsyncClient
+    settings: Settings
+    token: str | None = None
+
+    def as_role(self, role: str, region: str | None = None) -> GraphQLClient:
+        """The same client with a bearer token for a role (editors need a region)."""
+        token = issue_token(self.settings, f"test-{role}", role, region)
+        return GraphQLClient(self.http, self.settings, token)
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -127,8 +138,13 @@ async def http(settings: Settings, connection: AsyncConnection) -> AsyncIterator
 
 
 @pytest.fixture
-def client(http: httpx.AsyncClient) -> GraphQLClient:
-    return GraphQLClient(http)
+def client(http: httpx.AsyncClient, settings: Settings) -> GraphQLClient:
+    return GraphQLClient(http, settings)
+
+
+@pytest.fixture
+def admin(client: GraphQLClient) -> GraphQLClient:
+    return client.as_role("admin")
 
 
 def project_path(*parts: str) -> Path:

@@ -108,7 +108,7 @@ def upgrade() -> None:
         sa.Column("level", ENUMS["level"], nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
-        sa.Column("path", sa.String(), nullable=False),
+        sa.Column("lineage", postgresql.ARRAY(sa.String()), nullable=False),
         sa.ForeignKeyConstraint(
             ["parent_code"],
             ["regions.code"],
@@ -118,11 +118,7 @@ def upgrade() -> None:
     op.create_index("ix_regions_level_code", "regions", ["level", "code"], unique=False)
     op.create_index(op.f("ix_regions_parent_code"), "regions", ["parent_code"], unique=False)
     op.create_index(
-        "ix_regions_path",
-        "regions",
-        ["path"],
-        unique=False,
-        postgresql_ops={"path": "text_pattern_ops"},
+        "ix_regions_lineage", "regions", ["lineage"], unique=False, postgresql_using="gin"
     )
     op.create_table(
         "congresses",
@@ -647,9 +643,7 @@ def downgrade() -> None:
     op.drop_index("ix_deputies_birth_year_id", table_name="deputies")
     op.drop_table("deputies")
     op.drop_table("congresses")
-    op.drop_index(
-        "ix_regions_path", table_name="regions", postgresql_ops={"path": "text_pattern_ops"}
-    )
+    op.drop_index("ix_regions_lineage", table_name="regions", postgresql_using="gin")
     op.drop_index(op.f("ix_regions_parent_code"), table_name="regions")
     op.drop_index("ix_regions_level_code", table_name="regions")
     op.drop_table("regions")

@@ -1,0 +1,58 @@
+"""Committee meetings and attendance (列席)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from db.attendance import Attendance as AttendanceRow
+from db.attendance import Meeting as MeetingRow
+from resolvers.counts import LevelCountsLoader
+from resolvers.loaders import PageLoader, RowByKeyLoader
+from resolvers.pagination import Ordering
+
+meetings = MeetingRow.__table__
+attendances = AttendanceRow.__table__
+
+
+class MeetingByIdLoader(RowByKeyLoader):
+    query = select(meetings)
+    key = meetings.c.id
+
+
+class MeetingsByCommitteeLoader(PageLoader):
+    query = select(meetings)
+    partition = meetings.c.committee_id
+    ordering = Ordering("meeting", (meetings.c.number, meetings.c.id))
+
+
+class AttendanceByIdLoader(RowByKeyLoader):
+    query = select(attendances)
+    key = attendances.c.id
+
+
+class AttendancesByMeetingLoader(PageLoader):
+    query = select(attendances)
+    partition = attendances.c.meeting_id
+    ordering = Ordering("attendance", (attendances.c.id,))
+
+
+_meeting = meetings.alias("attended")
+
+
+class AttendancesByDeputyLoader(PageLoader):
+    """A deputy's attendances, the latest meetings first."""
+
+    query = select(attendances).join(_meeting, _meeting.c.id == attendances.c.meeting_id)
+    partition = attendances.c.deputy_id
+    ordering = Ordering(
+        "deputy-attendance", (_meeting.c.start_date, attendances.c.id), descending=True
+    )
+
+
+class AttendanceByLevelLoader(LevelCountsLoader):
+    """Person-times by the level of the mandate attended under."""
+
+    query = select(attendances.c.meeting_id, attendances.c.level, func.count()).group_by(
+        attendances.c.meeting_id, attendances.c.level
+    )
+    key = attendances.c.meeting_id

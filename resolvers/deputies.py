@@ -1,0 +1,249 @@
+"""Deputies and mandates: the filter every deputy list shares, orders, and loaders.
+
+A filter becomes SQL in one place (`deputy_conditions`): conditions on the person, and one
+EXISTS over mandates in which every mandate condition (levels, region, congress, term,
+status or the date it stood on) must hold for the same mandate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, not_, or_, select
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.sql.expression import exists
+
+from db.committees import CommitteeMembership as MembershipRow
+from db.committees import Congress as CongressRow
+from db.committees import Term as TermRow
+from db.deputies import Deputy as DeputyRow
+from db.deputies import Mandate as MandateRow
+from db.enums import Gender, Level, MandateStatus
+from db.groups import GroupMembership as GroupMemberRow
+from db.pinyin import search_query
+from db.regions import Region as RegionRow
+from db.stations import StationAssignment as StationAssignmentRow
+from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
+from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
+from resolvers.regions import in_subtree, subtree_codes
+from service.context import Context
+
+deputies = DeputyRow.__table__
+mandates = MandateRow.__table__
+congresses = CongressRow.__table__
+terms = TermRow.__table__
+regions = RegionRow.__table__
+memberships = MembershipRow.__table__
+station_assignments = StationAssignmentRow.__table__
+group_members = GroupMemberRow.__table__
+
+
+@dataclass(frozen=True)
+class DeputySpec:
+    """A deputy filter in hashable form (loaders batch by it)."""
+
+    levels: tuple[Level, ...] | None = None
+    region_code: str | None = None
+    locality_code: str | None = None
+    as_of: date | None = None
+    congress_id: int | None = None
+    # For Congress.deputies: a term number, or 0 for the congress's current term.
+    term_number: int | None = None
+    status: MandateStatus = MandateStatus.ACTIVE
+    is_grassroots: bool | None = None
+    gender: Gender | None = None
+    search: str | None = None
+    station_id: int | None = None
+    group_id: int | None = None
+    # An ID that names nothing (a wrong type): the filter matches no one.
+    impossible: bool = False
+
+
+def in_force(m: Any, day: date | ColumnElement[Any]) -> ColumnElement[bool]:
+    """The mandate was held on `day` (start and end dates inclusive)."""
+    return and_(m.c.start_date <= day, or_(m.c.end_date.is_(None), m.c.end_date >= day))
+
+
+def suspended_on(m: Any, day: date | ColumnElement[Any]) -> ColumnElement[bool]:
+    return and_(
+        m.c.suspended_from.is_not(None),
+        m.c.suspended_from <= day,
+        or_(m.c.suspended_until.is_(None), m.c.suspended_until >= day),
+    )
+
+
+def status_condition(m: Any, status: MandateStatus, as_of: date | None) -> ColumnElement[bool]:
+    """Mandates with this status, today (as stored) or as they stood on `as_of`."""
+    if as_of is None:
+        return m.c.status == status
+    if status is MandateStatus.TERMINATED:
+        return and_(m.c.end_date.is_not(None), m.c.end_date < as_of)
+    held = in_force(m, as_of)
+    if status is MandateStatus.SUSPENDED:
+        return and_(held, suspended_on(m, as_of))
+    return and_(held, not_(suspended_on(m, as_of)))
+
+
+def mandate_conditions(spec: DeputySpec, m: Any = mandates) -> list[ColumnElement[bool]]:
+    conditions = [status_condition(m, spec.status, spec.as_of)]
+    if spec.levels:
+        conditions.append(m.c.level.in_(spec.levels))
+    if spec.congress_id is not None:
+        conditions.append(m.c.congress_id == spec.congress_id)
+    if spec.region_code is not None:
+        congress_regions = select(congresses.c.id).where(
+            congresses.c.region_code.in_(subtree_codes(spec.region_code))
+        )
+        conditions.append(m.c.congress_id.in_(congress_regions))
+    if spec.term_number is not None:
+        term = select(terms.c.id).where(terms.c.congress_id == m.c.congress_id)
+        if spec.term_number:
+            term = term.where(terms.c.number == spec.term_number)
+        else:
+            term = term.where(terms.c.end_date.is_(None))
+        conditions.append(m.c.term_id.in_(term))
+    return conditions
+
+
+def deputy_conditions(spec: DeputySpec) -> list[ColumnElement[bool]]:
+    d = deputies
+    if spec.impossible:
+        return [literal(False)]
+    conditions: list[ColumnElement[bool]] = [
+        exists().where(mandates.c.deputy_id == d.c.id, *mandate_conditions(spec))
+    ]
+    if spec.is_grassroots is not None:
+        conditions.append(d.c.is_grassroots.is_(spec.is_grassroots))
+    if spec.gender is not None:
+        conditions.append(d.c.gender == spec.gender)
+    if spec.locality_code is not None:
+        conditions.append(d.c.locality_code.in_(subtree_codes(spec.locality_code)))
+    if spec.search is not None:
+        query = search_query(spec.search)
+        conditions.append(
+            d.c.search_vector.op("@@")(cast(query, TSQUERY)) if query else literal(False)
+        )
+    if spec.station_id is not None:
+        conditions.append(
+            exists().where(
+                station_assignments.c.deputy_id == d.c.id,
+                station_assignments.c.station_id == spec.station_id,
+            )
+        )
+    if spec.group_id is not None:
+        conditions.append(
+            exists().where(
+                group_members.c.deputy_id == d.c.id, group_members.c.group_id == spec.group_id
+            )
+        )
+    return conditions
+
+
+@dataclass(frozen=True)
+class DeputyOrder:
+    field: str = "NAME_PINYIN"
+    descending: bool = False
+
+
+def ordering(order: DeputyOrder, spec: DeputySpec) -> Ordering:
+    d = deputies
+    if order.field == "BIRTH_YEAR":
+        keys: tuple[ColumnElement[Any], ...] = (func.coalesce(d.c.birth_year, 0), d.c.id)
+    elif order.field == "LEVEL":
+        # The highest level among the mandates the filter matched.
+        top = (
+            select(func.min(mandates.c.level))
+            .where(mandates.c.deputy_id == d.c.id, *mandate_conditions(spec))
+            .scalar_subquery()
+        )
+        keys = (top, d.c.name_pinyin, d.c.id)
+    else:
+        keys = (d.c.name_pinyin, d.c.id)
+    return Ordering(f"deputy:{order.field}", keys, order.descending)
+
+
+def deputy_query(spec: DeputySpec) -> Select[Any]:
+    return select(deputies).where(*deputy_conditions(spec))
+
+
+async def search_deputies(
+    context: Context, spec: DeputySpec, order: DeputyOrder, args: PageArgs
+) -> Page:
+    pages = await fetch_pages(context.db, deputy_query(spec), ordering(order, spec), args)
+    return pages[None]
+
+
+class DeputyByIdLoader(RowByKeyLoader):
+    query = select(deputies)
+    key = deputies.c.id
+
+
+class MandateByIdLoader(RowByKeyLoader):
+    query = select(mandates)
+    key = mandates.c.id
+
+
+class MandatesByDeputyLoader(RowsByKeyLoader):
+    query = select(mandates).order_by(mandates.c.level, mandates.c.start_date, mandates.c.id)
+    key = mandates.c.deputy_id
+
+
+class MembershipByIdLoader(RowByKeyLoader):
+    query = select(memberships)
+    key = memberships.c.id
+
+
+class MembershipsByCommitteeLoader(RowsByKeyLoader):
+    query = select(memberships).order_by(
+        memberships.c.role, memberships.c.start_date, memberships.c.id
+    )
+    key = memberships.c.committee_id
+
+
+_parent_region = regions.alias("parent_region")
+_parent_congress = congresses.alias("parent_congress")
+
+
+class DeputiesByRegionLoader(PageLoader):
+    """Region.deputies: mandates in the congresses of each region's subtree."""
+
+    partition = _parent_region.c.code
+
+    def source(self, extra: Hashable) -> Select[Any]:
+        spec, _ = extra  # type: ignore[misc]
+        in_region = exists().where(
+            mandates.c.deputy_id == deputies.c.id,
+            mandates.c.congress_id.in_(
+                select(congresses.c.id)
+                .join(regions, regions.c.code == congresses.c.region_code)
+                .where(in_subtree(regions.c.lineage, _parent_region.c.code))
+            ),
+            *mandate_conditions(spec),
+        )
+        return deputy_query(spec).select_from(deputies).join(_parent_region, in_region)
+
+    def page_ordering(self, extra: Hashable) -> Ordering:
+        spec, order = extra  # type: ignore[misc]
+        return ordering(order, spec)
+
+
+class DeputiesByCongressLoader(PageLoader):
+    """Congress.deputies: mandates in each congress (its current term unless a number is given)."""
+
+    partition = _parent_congress.c.id
+
+    def source(self, extra: Hashable) -> Select[Any]:
+        spec, _ = extra  # type: ignore[misc]
+        in_congress = exists().where(
+            mandates.c.deputy_id == deputies.c.id,
+            mandates.c.congress_id == _parent_congress.c.id,
+            *mandate_conditions(spec),
+        )
+        return deputy_query(spec).select_from(deputies).join(_parent_congress, in_congress)
+
+    def page_ordering(self, extra: Hashable) -> Ordering:
+        spec, order = extra  # type: ignore[misc]
+        return ordering(order, spec)

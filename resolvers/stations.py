@@ -1,0 +1,145 @@
+"""Stations, the deputies stationed there, and their receptions."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from db.deputies import Deputy as DeputyRow
+from db.deputies import Mandate as MandateRow
+from db.enums import MandateStatus, StationKind
+from db.regions import Region as RegionRow
+from db.stations import Reception as ReceptionRow
+from db.stations import ReceptionDeputy as ReceptionDeputyRow
+from db.stations import Station as StationRow
+from db.stations import StationAssignment as AssignmentRow
+from resolvers.counts import LevelCountsLoader
+from resolvers.deputies import DeputySpec, deputy_query
+from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
+from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
+from resolvers.regions import in_subtree, subtree_codes
+from service.context import Context
+
+stations = StationRow.__table__
+assignments = AssignmentRow.__table__
+receptions = ReceptionRow.__table__
+reception_deputies = ReceptionDeputyRow.__table__
+deputies = DeputyRow.__table__
+mandates = MandateRow.__table__
+regions = RegionRow.__table__
+
+BY_ID = Ordering("station", (stations.c.id,))
+
+
+def station_query(kinds: tuple[StationKind, ...] | None, min_stars: int | None) -> Select[Any]:
+    query = select(stations)
+    if kinds:
+        query = query.where(stations.c.kind.in_(kinds))
+    if min_stars is not None:
+        query = query.where(stations.c.star_rating >= min_stars)
+    return query
+
+
+async def search_stations(
+    context: Context,
+    region_code: str | None,
+    kinds: tuple[StationKind, ...] | None,
+    min_stars: int | None,
+    args: PageArgs,
+) -> Page:
+    query = station_query(kinds, min_stars)
+    if region_code:
+        query = query.where(stations.c.region_code.in_(subtree_codes(region_code)))
+    return (await fetch_pages(context.db, query, BY_ID, args))[None]
+
+
+class StationByIdLoader(RowByKeyLoader):
+    query = select(stations)
+    key = stations.c.id
+
+
+_parent_region = regions.alias("parent_region")
+
+
+class StationsByRegionLoader(PageLoader):
+    """Region.stations: stations in the region and every region below it."""
+
+    partition = _parent_region.c.code
+    ordering = BY_ID
+
+    def source(self, extra: Hashable) -> Select[Any]:
+        kinds, min_stars = extra  # type: ignore[misc]
+        in_region = stations.c.region_code.in_(
+            select(regions.c.code).where(in_subtree(regions.c.lineage, _parent_region.c.code))
+        )
+        return station_query(kinds, min_stars).select_from(stations).join(_parent_region, in_region)
+
+
+class StationsByDeputyLoader(RowsByKeyLoader):
+    query = (
+        select(stations, assignments.c.deputy_id)
+        .join(assignments, assignments.c.station_id == stations.c.id)
+        .order_by(stations.c.id)
+    )
+    key = assignments.c.deputy_id
+
+
+class DeputiesByStationLoader(PageLoader):
+    """Station.deputies, optionally only those with an active mandate at given levels."""
+
+    partition = assignments.c.station_id
+
+    def source(self, extra: Hashable) -> Select[Any]:
+        spec: DeputySpec = extra  # type: ignore[assignment]
+        return deputy_query(spec).join(assignments, assignments.c.deputy_id == deputies.c.id)
+
+    def page_ordering(self, extra: Hashable) -> Ordering:
+        return Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
+
+
+class DeputyCountByLevelForStationLoader(LevelCountsLoader):
+    """Deputies stationed, by the level of each active mandate (two levels count twice)."""
+
+    query = (
+        select(
+            assignments.c.station_id,
+            mandates.c.level,
+            func.count(func.distinct(mandates.c.deputy_id)),
+        )
+        .join(mandates, mandates.c.deputy_id == assignments.c.deputy_id)
+        .where(mandates.c.status == MandateStatus.ACTIVE)
+        .group_by(assignments.c.station_id, mandates.c.level)
+    )
+    key = assignments.c.station_id
+
+
+class ReceptionByIdLoader(RowByKeyLoader):
+    query = select(receptions)
+    key = receptions.c.id
+
+
+class ReceptionsByStationLoader(PageLoader):
+    """Station.receptions between two dates (inclusive), newest first."""
+
+    partition = receptions.c.station_id
+    ordering = Ordering("reception", (receptions.c.date, receptions.c.id), descending=True)
+
+    def source(self, extra: Hashable) -> Select[Any]:
+        start, end = extra  # type: ignore[misc]
+        query = select(receptions)
+        if start is not None:
+            query = query.where(receptions.c.date >= start)
+        if end is not None:
+            query = query.where(receptions.c.date <= end)
+        return query
+
+
+class DeputiesByReceptionLoader(RowsByKeyLoader):
+    query = (
+        select(deputies, reception_deputies.c.reception_id)
+        .join(reception_deputies, reception_deputies.c.deputy_id == deputies.c.id)
+        .order_by(deputies.c.name_pinyin, deputies.c.id)
+    )
+    key = reception_deputies.c.reception_id

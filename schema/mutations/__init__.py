@@ -1,0 +1,1 @@
+"""Mutations, one module per domain; each takes one `input` and returns a payload with userErrors."""

@@ -1,0 +1,78 @@
+"""The one mutation shape: authorise, write in one transaction, answer with userErrors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from asyncpg.exceptions import CheckViolationError, UniqueViolationError
+from graphql import GraphQLError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from strawberry.types import Info
+
+from resolvers.mutations.base import Actor, Invalid, Problem
+from service.permissions import can_write
+
+
+@strawberry.type(
+    description="A problem with the input: the field path it concerns, a sentence for people "
+    "and a stable code for programs."
+)
+class UserError:
+    field: list[str] | None
+    message: str
+    code: str
+
+
+# A write that races another past validation still meets the database's own keys; those
+# answers are turned into the same userErrors that validation would have given.
+CONSTRAINT_CODES = {
+    "uq_attendances_meeting_deputy": "DUPLICATE_ATTENDANCE",
+    "uq_mandates_one_per_term": "MANDATE_OVERLAP",
+    "uq_ca_current": "DUPLICATE_ASSIGNMENT",
+    "uq_cm_current": "DUPLICATE_MEMBER",
+    "group_memberships_pkey": "DUPLICATE_MEMBER",
+    "uq_meetings_committee_number": "DUPLICATE_MEETING",
+}
+
+
+def _from_integrity(error: IntegrityError) -> Problem:
+    cause = error.orig.__cause__ if error.orig is not None else None
+    constraint = getattr(cause, "constraint_name", None) or ""
+    if isinstance(cause, UniqueViolationError):
+        code = CONSTRAINT_CODES.get(constraint, "DUPLICATE")
+        return Problem((), "This record exists already (written at the same moment?).", code)
+    if isinstance(cause, CheckViolationError):
+        return Problem((), f"A value breaks the rule {constraint}.", "INVALID_VALUE")
+    return Problem((), "The input refers to something that does not exist.", "NOT_FOUND")
+
+
+def user_errors(problems: list[Problem]) -> list[UserError]:
+    return [UserError(field=list(p.field) or None, message=p.message, code=p.code) for p in problems]
+
+
+async def perform(
+    info: Info, write: Callable[[AsyncConnection, Actor], Awaitable[int]]
+) -> tuple[int | None, list[UserError]]:
+    """Run a domain write in one transaction: (the key it returns, []) or (None, userErrors).
+
+    On any problem the transaction is rolled back, so nothing of the write stays.
+    """
+    context = info.context
+    caller = context.caller
+    if not can_write(caller):
+        raise GraphQLError(
+            "Writing needs an editor or admin token.", extensions={"code": "FORBIDDEN"}
+        )
+    actor = Actor(subject=caller.subject, role=caller.role)
+    try:
+        async with context.db.transaction() as conn:
+            key = await write(conn, actor)
+    except Invalid as invalid:
+        return None, user_errors(invalid.problems)
+    except IntegrityError as error:
+        return None, user_errors([_from_integrity(error)])
+    # The same request and the next ones must read what was just written.
+    context.clear_loaders()
+    return key, []
