@@ -23,6 +23,7 @@ from schema.mutations.groups import GroupMutation
 from schema.mutations.stations import StationMutation
 from schema.node import Node, decode_id
 from schema.regions import Region, RegionQuery
+from schema.reports import ReportQuery
 from schema.stations import Reception, Station, StationQuery
 
 # Every type that implements Node, by the name its IDs carry.
@@ -66,7 +67,9 @@ class NodeQuery:
         return list(await asyncio.gather(*(load_node(info, i) for i in ids)))
 
 
-Query = merge_types("Query", (NodeQuery, RegionQuery, DeputyQuery, StationQuery, GroupQuery))
+Query = merge_types(
+    "Query", (NodeQuery, RegionQuery, DeputyQuery, StationQuery, GroupQuery, ReportQuery)
+)
 
 Mutation = merge_types(
     "Mutation",

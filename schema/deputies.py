@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -134,6 +134,7 @@ class Deputy(Node):
     is_grassroots: bool = strawberry.field(
         description="基层代表: workers, farmers and professional technicians on the front line."
     )
+    updated_at: datetime = strawberry.field(description="When the record last changed.")
     id_: strawberry.Private[int]
     locality_code: strawberry.Private[str]
     personal: strawberry.Private[dict[str, Any]]
@@ -151,6 +152,7 @@ class Deputy(Node):
             party=row.party,
             occupation=row.occupation,
             is_grassroots=row.is_grassroots,
+            updated_at=row.updated_at,
             locality_code=row.locality_code,
             personal={"phone": row.phone, "birth_date": row.birth_date, "id_number": row.id_number},
         )

@@ -20,6 +20,7 @@ from db.session import RequestDatabase
 from schema import build_schema
 from service.auth import AuthError, caller_from_header
 from service.context import Context
+from service.exports import report_routes
 from service.graphiql import graphiql_page, static_mount
 from service.settings import Settings, get_settings
 
@@ -89,6 +90,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            *report_routes(database or pooled),
             static_mount(),
         ],
         lifespan=lifespan,

@@ -91,3 +91,24 @@ async def insert_mandate(
             },
         )
     ).scalar_one()
+
+
+async def insert_row(conn: AsyncConnection, table: str, **values: Any) -> int:
+    """Insert one row into a table by column values and return its id."""
+    columns = ", ".join(values)
+    params = ", ".join(f":{k}" for k in values)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({params}) RETURNING id"
+    return (await conn.execute(text(sql), values)).scalar_one()
+
+
+async def committee_of(conn: AsyncConnection, region_code: str) -> int:
+    """The standing committee of a region's congress."""
+    return (
+        await conn.execute(
+            text(
+                "SELECT k.id FROM committees k JOIN congresses c ON c.id = k.congress_id "
+                "WHERE c.region_code = :code AND k.kind = 'STANDING_COMMITTEE'"
+            ),
+            {"code": region_code},
+        )
+    ).scalar_one()

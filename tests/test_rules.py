@@ -147,7 +147,9 @@ async def test_one_bad_attendee_of_fifty_writes_nothing(
              standingCommittee { members { deputy { id } } }
              deputies(first: 100) { nodes { id } } } } }"""
     )
-    members = {m["deputy"]["id"] for m in jilin["region"]["congress"]["standingCommittee"]["members"]}
+    members = {
+        m["deputy"]["id"] for m in jilin["region"]["congress"]["standingCommittee"]["members"]
+    }
     provincial = [n["id"] for n in jilin["region"]["congress"]["deputies"]["nodes"]]
     attendees = [{"deputyId": d} for d in provincial if d not in members][:49]
     assert len(attendees) == 49

@@ -1,0 +1,243 @@
+"""The published figures, each computed by PostgreSQL in one statement over a region's subtree.
+
+Every per-level report lists all five levels in order (zeros included): the level list is
+the enum itself (`enum_range(NULL::level)`), LEFT JOINed to the counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from sqlalchemy import select, text
+
+from db.enums import Level
+from db.deputies import Deputy as DeputyRow
+from db.session import RequestDatabase
+from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
+
+deputies = DeputyRow.__table__
+BY_PINYIN = Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
+
+# Mandates counted: active today, or in force (and not suspended) on `as_of`.
+MANDATE_IN_FORCE = """
+    CASE WHEN CAST(:as_of AS date) IS NULL THEN m.status = 'ACTIVE'
+         ELSE m.start_date <= :as_of AND (m.end_date IS NULL OR m.end_date >= :as_of)
+              AND NOT (m.suspended_from IS NOT NULL AND m.suspended_from <= :as_of
+                       AND (m.suspended_until IS NULL OR m.suspended_until >= :as_of)) END
+"""
+
+# (deputy, level, group) for the counted mandates; group is the child region for by-child.
+COUNTED = {
+    "CONGRESSES": """
+        SELECT DISTINCT m.deputy_id, m.level, s.grp
+        FROM subtree s
+        JOIN congresses c ON c.region_code = s.code
+        JOIN mandates m ON m.congress_id = c.id
+        WHERE {in_force}
+    """,
+    "LOCALITY": """
+        SELECT DISTINCT m.deputy_id, m.level, s.grp
+        FROM subtree s
+        JOIN deputies d ON d.locality_code = s.code
+        JOIN mandates m ON m.deputy_id = d.id
+        WHERE {in_force}
+    """,
+}
+
+# The subtree of :code with, for each region, the group it counts in: the region itself
+# (one group) or the child of :code it lies under (by child).
+WHOLE = "SELECT code, CAST(:code AS varchar) AS grp FROM regions WHERE lineage @> ARRAY[CAST(:code AS varchar)]"
+BY_CHILD = """
+    SELECT code, lineage[array_position(lineage, CAST(:code AS varchar)) + 1] AS grp
+    FROM regions WHERE lineage @> ARRAY[CAST(:code AS varchar)] AND code <> :code
+"""
+GROUPS_WHOLE = "SELECT CAST(:code AS varchar) AS grp WHERE EXISTS (SELECT 1 FROM regions WHERE code = :code)"
+GROUPS_BY_CHILD = "SELECT code AS grp FROM regions WHERE parent_code = :code"
+
+COMPOSITION = """
+WITH subtree AS ({subtree}),
+counted AS ({counted}),
+groups AS ({groups})
+SELECT g.grp, l.level,
+       count(d.id) AS deputies,
+       count(d.id) FILTER (WHERE d.gender = 'FEMALE') AS female,
+       count(d.id) FILTER (WHERE d.is_grassroots) AS grassroots,
+       count(d.id) FILTER (WHERE d.ethnicity IS NOT NULL AND d.ethnicity <> '汉族') AS minority,
+       count(d.id) FILTER (WHERE
+           CASE WHEN d.birth_date IS NOT NULL
+                THEN d.birth_date > (coalesce(CAST(:as_of AS date), current_date) - interval '40 years')
+                ELSE extract(year FROM coalesce(CAST(:as_of AS date), current_date)) - d.birth_year < 40
+           END) AS under40
+FROM groups g
+CROSS JOIN unnest(enum_range(NULL::level)) AS l(level)
+LEFT JOIN counted c ON c.grp = g.grp AND c.level = l.level
+LEFT JOIN deputies d ON d.id = c.deputy_id
+GROUP BY g.grp, l.level
+ORDER BY g.grp, l.level
+"""
+
+
+@dataclass(frozen=True)
+class LevelComposition:
+    level: Level
+    deputies: int
+    female: int
+    grassroots: int
+    minority: int
+    under40: int
+
+
+def _composition_sql(scope: str, by_child: bool) -> str:
+    return COMPOSITION.format(
+        subtree=BY_CHILD if by_child else WHOLE,
+        counted=COUNTED[scope].format(in_force=MANDATE_IN_FORCE),
+        groups=GROUPS_BY_CHILD if by_child else GROUPS_WHOLE,
+    )
+
+
+def _zeros() -> list[LevelComposition]:
+    return [LevelComposition(level, 0, 0, 0, 0, 0) for level in Level]
+
+
+async def composition(
+    db: RequestDatabase, code: str, scope: str, as_of: date | None, by_child: bool = False
+) -> dict[str, list[LevelComposition]]:
+    """Per group (the region, or each child) the make-up of its deputies at each level."""
+    rows = await db.execute(text(_composition_sql(scope, by_child)), {"code": code, "as_of": as_of})
+    found: dict[str, list[LevelComposition]] = {}
+    for grp, level, *figures in rows:
+        found.setdefault(grp, []).append(LevelComposition(Level[level], *figures))
+    if not by_child and code not in found:
+        found[code] = _zeros()
+    return found
+
+
+ATTENDANCE = """
+WITH held AS (
+    SELECT id FROM meetings
+    WHERE committee_id = :committee_id AND extract(year FROM start_date) = :year
+),
+attended AS (SELECT a.* FROM attendances a WHERE a.meeting_id IN (SELECT id FROM held))
+SELECT (SELECT count(*) FROM held) AS meetings,
+       (SELECT count(*) FROM attended) AS person_times,
+       (SELECT count(DISTINCT deputy_id) FROM attended) AS deputies,
+       (SELECT array_agg(coalesce(n, 0) ORDER BY l.level)
+        FROM unnest(enum_range(NULL::level)) AS l(level)
+        LEFT JOIN (SELECT level, count(*) AS n FROM attended GROUP BY level) c USING (level)
+       ) AS by_level
+"""
+
+
+@dataclass(frozen=True)
+class AttendanceFigures:
+    meetings: int
+    person_times: int
+    deputies: int
+    by_level: list[tuple[Level, int]]
+
+
+async def attendance(db: RequestDatabase, committee_id: int, year: int) -> AttendanceFigures:
+    row = (await db.execute(text(ATTENDANCE), {"committee_id": committee_id, "year": year})).one()
+    return AttendanceFigures(
+        row.meetings, row.person_times, row.deputies, list(zip(Level, row.by_level, strict=True))
+    )
+
+
+# Active deputies of a congress, and those with a current assignment by one of its committees.
+COVERAGE = """
+WITH members AS (
+    SELECT DISTINCT m.deputy_id FROM mandates m
+    WHERE m.congress_id = :congress_id AND m.status = 'ACTIVE'
+)
+SELECT count(*) AS deputies,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM contact_assignments a JOIN committees k ON k.id = a.committee_id
+           WHERE a.deputy_id = members.deputy_id AND k.congress_id = :congress_id
+             AND a.end_date IS NULL)) AS covered
+FROM members
+"""
+
+
+async def contact_coverage(db: RequestDatabase, congress_id: int) -> tuple[int, int]:
+    row = (await db.execute(text(COVERAGE), {"congress_id": congress_id})).one()
+    return row.deputies, row.covered
+
+
+UNCOVERED_CONDITION = """
+    EXISTS (SELECT 1 FROM mandates m WHERE m.deputy_id = deputies.id
+            AND m.congress_id = :congress_id AND m.status = 'ACTIVE')
+    AND NOT EXISTS (SELECT 1 FROM contact_assignments a JOIN committees k ON k.id = a.committee_id
+                    WHERE a.deputy_id = deputies.id AND k.congress_id = :congress_id
+                      AND a.end_date IS NULL)
+"""
+
+STATION_ACTIVITY = """
+WITH subtree AS ({subtree}),
+groups AS ({groups}),
+held AS (
+    SELECT s.grp, r.id, r.visitors, r.opinions_collected, r.problems_resolved
+    FROM subtree s
+    JOIN stations st ON st.region_code = s.code
+    JOIN receptions r ON r.station_id = st.id
+    WHERE r.date BETWEEN :start AND :end
+)
+SELECT g.grp,
+       count(h.id) AS receptions,
+       coalesce(sum((SELECT count(*) FROM reception_deputies rd WHERE rd.reception_id = h.id)), 0)
+           AS deputy_visits,
+       coalesce(sum(h.visitors), 0) AS visitors,
+       coalesce(sum(h.opinions_collected), 0) AS opinions_collected,
+       coalesce(sum(h.problems_resolved), 0) AS problems_resolved
+FROM groups g LEFT JOIN held h ON h.grp = g.grp
+GROUP BY g.grp ORDER BY g.grp
+"""
+
+
+@dataclass(frozen=True)
+class StationActivity:
+    receptions: int
+    deputy_visits: int
+    visitors: int
+    opinions_collected: int
+    problems_resolved: int
+
+
+async def station_activity(
+    db: RequestDatabase, code: str, start: date, end: date, by_child: bool = False
+) -> dict[str, StationActivity]:
+    sql = STATION_ACTIVITY.format(
+        subtree=BY_CHILD if by_child else WHOLE, groups=GROUPS_BY_CHILD if by_child else GROUPS_WHOLE
+    )
+    rows = await db.execute(text(sql), {"code": code, "start": start, "end": end})
+    found = {grp: StationActivity(*(int(v) for v in figures)) for grp, *figures in rows}
+    if not by_child and code not in found:
+        found[code] = StationActivity(0, 0, 0, 0, 0)
+    return found
+
+
+STATION_COVERAGE = """
+WITH subtree AS (SELECT code FROM regions WHERE lineage @> ARRAY[CAST(:code AS varchar)]),
+counted AS (
+    SELECT DISTINCT m.deputy_id, m.level
+    FROM subtree s
+    JOIN deputies d ON d.locality_code = s.code
+    JOIN mandates m ON m.deputy_id = d.id AND m.status = 'ACTIVE'
+)
+SELECT l.level, count(c.deputy_id) AS deputies,
+       count(c.deputy_id) FILTER (WHERE EXISTS (
+           SELECT 1 FROM station_assignments sa WHERE sa.deputy_id = c.deputy_id)) AS in_station
+FROM unnest(enum_range(NULL::level)) AS l(level)
+LEFT JOIN counted c ON c.level = l.level
+GROUP BY l.level ORDER BY l.level
+"""
+
+
+async def station_coverage(db: RequestDatabase, code: str) -> list[tuple[Level, int, int]]:
+    rows = await db.execute(text(STATION_COVERAGE), {"code": code})
+    return [(Level[level], deputies, in_station) for level, deputies, in_station in rows]
+
+
+async def uncovered(db: RequestDatabase, congress_id: int, args: PageArgs) -> Page:
+    """The deputies of a congress that no committee member of it keeps in touch with."""
+    query = select(deputies).where(text(UNCOVERED_CONDITION).bindparams(congress_id=congress_id))
+    return (await fetch_pages(db, query, BY_PINYIN, args))[None]
