@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
 from sqlalchemy import select, text
 
-from db.enums import Level
 from db.deputies import Deputy as DeputyRow
+from db.enums import Level
 from db.session import RequestDatabase
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 
@@ -51,7 +52,9 @@ BY_CHILD = """
     SELECT code, lineage[array_position(lineage, CAST(:code AS varchar)) + 1] AS grp
     FROM regions WHERE lineage @> ARRAY[CAST(:code AS varchar)] AND code <> :code
 """
-GROUPS_WHOLE = "SELECT CAST(:code AS varchar) AS grp WHERE EXISTS (SELECT 1 FROM regions WHERE code = :code)"
+GROUPS_WHOLE = (
+    "SELECT CAST(:code AS varchar) AS grp WHERE EXISTS (SELECT 1 FROM regions WHERE code = :code)"
+)
 GROUPS_BY_CHILD = "SELECT code AS grp FROM regions WHERE parent_code = :code"
 
 COMPOSITION = """
@@ -206,7 +209,8 @@ async def station_activity(
     db: RequestDatabase, code: str, start: date, end: date, by_child: bool = False
 ) -> dict[str, StationActivity]:
     sql = STATION_ACTIVITY.format(
-        subtree=BY_CHILD if by_child else WHOLE, groups=GROUPS_BY_CHILD if by_child else GROUPS_WHOLE
+        subtree=BY_CHILD if by_child else WHOLE,
+        groups=GROUPS_BY_CHILD if by_child else GROUPS_WHOLE,
     )
     rows = await db.execute(text(sql), {"code": code, "start": start, "end": end})
     found = {grp: StationActivity(*(int(v) for v in figures)) for grp, *figures in rows}

@@ -73,7 +73,9 @@ class ContactCoverage:
     async def uncovered(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Deputy]:
-        page = await compute.uncovered(info.context.db, self.congress_id, page_args_for(info, first, after))
+        page = await compute.uncovered(
+            info.context.db, self.congress_id, page_args_for(info, first, after)
+        )
         return to_connection(page, Deputy.from_row)
 
 
@@ -118,7 +120,9 @@ async def _region(info: Info, code: str) -> Region:
 
 def _check_dates(start: date, end: date) -> None:
     if end < start:
-        raise GraphQLError(f"`to` ({end}) is before `from` ({start}).", extensions={"code": "INVALID_VALUE"})
+        raise GraphQLError(
+            f"`to` ({end}) is before `from` ({start}).", extensions={"code": "INVALID_VALUE"}
+        )
 
 
 async def _children(info: Info, figures: dict[str, object]) -> list[Region]:
@@ -158,18 +162,30 @@ class Reports:
     ) -> list[RegionComposition]:
         region = await _region(info, region_code)
         found = await compute.composition(
-            info.context.db, region.code, (scope or RegionScope.CONGRESSES).value, as_of, by_child=True
+            info.context.db,
+            region.code,
+            (scope or RegionScope.CONGRESSES).value,
+            as_of,
+            by_child=True,
         )
         return [
-            RegionComposition(region=child, levels=[LevelComposition.of(f) for f in found[child.code]])
+            RegionComposition(
+                region=child, levels=[LevelComposition.of(f) for f in found[child.code]]
+            )
             for child in await _children(info, found)
         ]
 
-    @strawberry.field(description="Attendance at the meetings of one committee in one calendar year.")
-    async def attendance(self, info: Info, committee_id: strawberry.ID, year: int) -> AttendanceReport:
+    @strawberry.field(
+        description="Attendance at the meetings of one committee in one calendar year."
+    )
+    async def attendance(
+        self, info: Info, committee_id: strawberry.ID, year: int
+    ) -> AttendanceReport:
         key = decode_int_id(committee_id, "Committee")
         if key is None:
-            raise GraphQLError(f"{committee_id!r} is not a committee ID.", extensions={"code": "NOT_FOUND"})
+            raise GraphQLError(
+                f"{committee_id!r} is not a committee ID.", extensions={"code": "NOT_FOUND"}
+            )
         figures = await compute.attendance(info.context.db, key, year)
         return AttendanceReport(
             meetings=figures.meetings,
@@ -182,7 +198,9 @@ class Reports:
     async def contact_coverage(self, info: Info, congress_id: strawberry.ID) -> ContactCoverage:
         key = decode_int_id(congress_id, "Congress")
         if key is None:
-            raise GraphQLError(f"{congress_id!r} is not a congress ID.", extensions={"code": "NOT_FOUND"})
+            raise GraphQLError(
+                f"{congress_id!r} is not a congress ID.", extensions={"code": "NOT_FOUND"}
+            )
         deputies, covered = await compute.contact_coverage(info.context.db, key)
         ratio = covered / deputies if deputies else 0.0
         return ContactCoverage(deputies=deputies, covered=covered, ratio=ratio, congress_id=key)
@@ -210,7 +228,9 @@ class Reports:
     ) -> list[RegionStationActivity]:
         _check_dates(from_, to)
         region = await _region(info, region_code)
-        found = await compute.station_activity(info.context.db, region.code, from_, to, by_child=True)
+        found = await compute.station_activity(
+            info.context.db, region.code, from_, to, by_child=True
+        )
         return [
             RegionStationActivity(region=child, activity=StationActivity.of(found[child.code]))
             for child in await _children(info, found)

@@ -69,11 +69,22 @@ mutation($input: RecordReceptionInput!) {{ recordReception(input: $input) {{
   reception {{ id date visitors deputies {{ id }} }} {ERRORS} }} }}
 """
 
-TABLES = (
-    "deputies mandates committee_memberships stations station_assignments receptions "
-    "reception_deputies deputy_groups group_memberships contact_assignments contact_logs "
-    "meetings attendances audit_log"
-).split()
+TABLES = [
+    "deputies",
+    "mandates",
+    "committee_memberships",
+    "stations",
+    "station_assignments",
+    "receptions",
+    "reception_deputies",
+    "deputy_groups",
+    "group_memberships",
+    "contact_assignments",
+    "contact_logs",
+    "meetings",
+    "attendances",
+    "audit_log",
+]
 
 
 async def table_counts(conn: AsyncConnection) -> dict[str, int]:

@@ -58,8 +58,12 @@ class AttendanceMutation:
             end_date=input.end_date,
             topics=tuple(input.topics or ()),
         )
-        key, errors = await perform(info, lambda conn, actor: writes.create_meeting(conn, actor, spec))
-        return MeetingPayload(meeting=await Meeting.load(info, key) if key else None, user_errors=errors)
+        key, errors = await perform(
+            info, lambda conn, actor: writes.create_meeting(conn, actor, spec)
+        )
+        return MeetingPayload(
+            meeting=await Meeting.load(info, key) if key else None, user_errors=errors
+        )
 
     @strawberry.mutation
     async def record_attendance(self, info: Info, input: RecordAttendanceInput) -> MeetingPayload:
@@ -70,4 +74,6 @@ class AttendanceMutation:
             info,
             lambda conn, actor: writes.record_attendance(conn, actor, input.meeting_id, attendees),
         )
-        return MeetingPayload(meeting=await Meeting.load(info, key) if key else None, user_errors=errors)
+        return MeetingPayload(
+            meeting=await Meeting.load(info, key) if key else None, user_errors=errors
+        )

@@ -49,7 +49,9 @@ def _from_integrity(error: IntegrityError) -> Problem:
 
 
 def user_errors(problems: list[Problem]) -> list[UserError]:
-    return [UserError(field=list(p.field) or None, message=p.message, code=p.code) for p in problems]
+    return [
+        UserError(field=list(p.field) or None, message=p.message, code=p.code) for p in problems
+    ]
 
 
 async def perform(

@@ -35,7 +35,9 @@ class ContactAssignmentPayload:
     user_errors: list[UserError]
 
 
-async def _payload(info: Info, key: int | None, errors: list[UserError]) -> ContactAssignmentPayload:
+async def _payload(
+    info: Info, key: int | None, errors: list[UserError]
+) -> ContactAssignmentPayload:
     assignment = await ContactAssignment.load(info, key) if key else None
     return ContactAssignmentPayload(assignment=assignment, user_errors=errors)
 
@@ -43,7 +45,9 @@ async def _payload(info: Info, key: int | None, errors: list[UserError]) -> Cont
 @strawberry.type
 class ContactMutation:
     @strawberry.mutation
-    async def assign_contact(self, info: Info, input: AssignContactInput) -> ContactAssignmentPayload:
+    async def assign_contact(
+        self, info: Info, input: AssignContactInput
+    ) -> ContactAssignmentPayload:
         spec = writes.AssignmentSpec(
             contactor_id=input.contactor_id,
             committee_id=input.committee_id,

@@ -108,16 +108,24 @@ class DeputyMutation:
             occupation=input.occupation,
             phone=input.phone,
         )
-        key, errors = await perform(info, lambda conn, actor: writes.create_deputy(conn, actor, spec))
-        return DeputyPayload(deputy=await Deputy.load(info, key) if key else None, user_errors=errors)
+        key, errors = await perform(
+            info, lambda conn, actor: writes.create_deputy(conn, actor, spec)
+        )
+        return DeputyPayload(
+            deputy=await Deputy.load(info, key) if key else None, user_errors=errors
+        )
 
     @strawberry.mutation
     async def add_mandate(self, info: Info, input: AddMandateInput) -> MandatePayload:
         key, errors = await perform(
             info,
-            lambda conn, actor: writes.add_mandate(conn, actor, input.deputy_id, input.mandate.spec()),
+            lambda conn, actor: writes.add_mandate(
+                conn, actor, input.deputy_id, input.mandate.spec()
+            ),
         )
-        return MandatePayload(mandate=await Mandate.load(info, key) if key else None, user_errors=errors)
+        return MandatePayload(
+            mandate=await Mandate.load(info, key) if key else None, user_errors=errors
+        )
 
     @strawberry.mutation
     async def end_mandate(self, info: Info, input: EndMandateInput) -> MandatePayload:
@@ -128,7 +136,9 @@ class DeputyMutation:
                 conn, actor, input.mandate_id, input.end_date, input.reason, status
             ),
         )
-        return MandatePayload(mandate=await Mandate.load(info, key) if key else None, user_errors=errors)
+        return MandatePayload(
+            mandate=await Mandate.load(info, key) if key else None, user_errors=errors
+        )
 
     @strawberry.mutation
     async def add_committee_member(

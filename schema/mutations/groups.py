@@ -49,8 +49,12 @@ class GroupMutation:
             region_code=input.region_code,
             theme=input.theme,
         )
-        key, errors = await perform(info, lambda conn, actor: writes.create_group(conn, actor, spec))
-        return GroupPayload(group=await DeputyGroup.load(info, key) if key else None, user_errors=errors)
+        key, errors = await perform(
+            info, lambda conn, actor: writes.create_group(conn, actor, spec)
+        )
+        return GroupPayload(
+            group=await DeputyGroup.load(info, key) if key else None, user_errors=errors
+        )
 
     @strawberry.mutation
     async def add_group_members(self, info: Info, input: AddGroupMembersInput) -> GroupPayload:
@@ -58,4 +62,6 @@ class GroupMutation:
         key, errors = await perform(
             info, lambda conn, actor: writes.add_group_members(conn, actor, input.group_id, members)
         )
-        return GroupPayload(group=await DeputyGroup.load(info, key) if key else None, user_errors=errors)
+        return GroupPayload(
+            group=await DeputyGroup.load(info, key) if key else None, user_errors=errors
+        )

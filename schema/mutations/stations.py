@@ -63,8 +63,12 @@ class StationMutation:
             star_rating=input.star_rating,
             reception_day=input.reception_day,
         )
-        key, errors = await perform(info, lambda conn, actor: writes.create_station(conn, actor, spec))
-        return StationPayload(station=await Station.load(info, key) if key else None, user_errors=errors)
+        key, errors = await perform(
+            info, lambda conn, actor: writes.create_station(conn, actor, spec)
+        )
+        return StationPayload(
+            station=await Station.load(info, key) if key else None, user_errors=errors
+        )
 
     @strawberry.mutation
     async def assign_station_deputies(
@@ -76,7 +80,9 @@ class StationMutation:
                 conn, actor, input.station_id, input.deputy_ids
             ),
         )
-        return StationPayload(station=await Station.load(info, key) if key else None, user_errors=errors)
+        return StationPayload(
+            station=await Station.load(info, key) if key else None, user_errors=errors
+        )
 
     @strawberry.mutation
     async def record_reception(self, info: Info, input: RecordReceptionInput) -> ReceptionPayload:
@@ -88,6 +94,8 @@ class StationMutation:
             opinions_collected=input.opinions_collected,
             problems_resolved=input.problems_resolved,
         )
-        key, errors = await perform(info, lambda conn, actor: writes.record_reception(conn, actor, spec))
+        key, errors = await perform(
+            info, lambda conn, actor: writes.record_reception(conn, actor, spec)
+        )
         reception = await Reception.load(info, key) if key else None
         return ReceptionPayload(reception=reception, user_errors=errors)
