@@ -24,3 +24,10 @@ def needs_region_check(caller: Caller) -> bool:
 
 def can_write(caller: Caller) -> bool:
     return caller.role in ("editor", "admin")
+
+
+def can_write_in(caller: Caller, lineage: Sequence[str]) -> bool:
+    """Whether the caller may write in the region with this lineage."""
+    if caller.role == "admin":
+        return True
+    return caller.role == "editor" and caller.region_code is not None and caller.region_code in lineage

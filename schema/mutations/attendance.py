@@ -59,7 +59,9 @@ class AttendanceMutation:
             topics=tuple(input.topics or ()),
         )
         key, errors = await perform(
-            info, lambda conn, actor: writes.create_meeting(conn, actor, spec)
+            info,
+            lambda conn, actor: writes.create_meeting(conn, actor, spec),
+            ("Committee", input.committee_id),
         )
         return MeetingPayload(
             meeting=await Meeting.load(info, key) if key else None, user_errors=errors
@@ -73,6 +75,7 @@ class AttendanceMutation:
         key, errors = await perform(
             info,
             lambda conn, actor: writes.record_attendance(conn, actor, input.meeting_id, attendees),
+            ("Meeting", input.meeting_id),
         )
         return MeetingPayload(
             meeting=await Meeting.load(info, key) if key else None, user_errors=errors

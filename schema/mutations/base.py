@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from resolvers.mutations.base import Actor, Invalid, Problem
-from service.permissions import can_write
+from resolvers.mutations.scope import target_lineage
+from service.permissions import can_write, can_write_in
 
 
 @strawberry.type(
@@ -54,22 +55,35 @@ def user_errors(problems: list[Problem]) -> list[UserError]:
     ]
 
 
+def forbidden(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+
+
 async def perform(
-    info: Info, write: Callable[[AsyncConnection, Actor], Awaitable[int]]
+    info: Info,
+    write: Callable[[AsyncConnection, Actor], Awaitable[int]],
+    target: tuple[str, str],
 ) -> tuple[int | None, list[UserError]]:
     """Run a domain write in one transaction: (the key it returns, []) or (None, userErrors).
 
-    On any problem the transaction is rolled back, so nothing of the write stays.
+    `target` names what the write touches (a kind and its ID or code): an editor may write
+    only when its region lies in the editor's subtree. On any problem the transaction is
+    rolled back, so nothing of the write stays.
     """
     context = info.context
     caller = context.caller
     if not can_write(caller):
-        raise GraphQLError(
-            "Writing needs an editor or admin token.", extensions={"code": "FORBIDDEN"}
-        )
+        raise forbidden("Writing needs an editor or admin token.")
     actor = Actor(subject=caller.subject, role=caller.role)
     try:
         async with context.db.transaction() as conn:
+            if caller.role != "admin":
+                lineage = await target_lineage(conn, *target)
+                if lineage is not None and not can_write_in(caller, lineage):
+                    raise forbidden(
+                        f"An editor for region {caller.region_code} may not write in region "
+                        f"{lineage[-1]}."
+                    )
             key = await write(conn, actor)
     except Invalid as invalid:
         return None, user_errors(invalid.problems)

@@ -55,7 +55,12 @@ class ContactMutation:
             start_date=input.start_date,
         )
         return await _payload(
-            info, *await perform(info, lambda conn, actor: writes.assign_contact(conn, actor, spec))
+            info,
+            *await perform(
+                info,
+                lambda conn, actor: writes.assign_contact(conn, actor, spec),
+                ("Committee", input.committee_id),
+            ),
         )
 
     @strawberry.mutation
@@ -67,5 +72,6 @@ class ContactMutation:
                 lambda conn, actor: writes.log_contact(
                     conn, actor, input.assignment_id, input.date, input.channel, input.summary
                 ),
+                ("ContactAssignment", input.assignment_id),
             ),
         )

@@ -109,7 +109,9 @@ class DeputyMutation:
             phone=input.phone,
         )
         key, errors = await perform(
-            info, lambda conn, actor: writes.create_deputy(conn, actor, spec)
+            info,
+            lambda conn, actor: writes.create_deputy(conn, actor, spec),
+            ("Congress", input.mandate.congress_id),
         )
         return DeputyPayload(
             deputy=await Deputy.load(info, key) if key else None, user_errors=errors
@@ -122,6 +124,7 @@ class DeputyMutation:
             lambda conn, actor: writes.add_mandate(
                 conn, actor, input.deputy_id, input.mandate.spec()
             ),
+            ("Congress", input.mandate.congress_id),
         )
         return MandatePayload(
             mandate=await Mandate.load(info, key) if key else None, user_errors=errors
@@ -135,6 +138,7 @@ class DeputyMutation:
             lambda conn, actor: writes.end_mandate(
                 conn, actor, input.mandate_id, input.end_date, input.reason, status
             ),
+            ("Mandate", input.mandate_id),
         )
         return MandatePayload(
             mandate=await Mandate.load(info, key) if key else None, user_errors=errors
@@ -149,6 +153,7 @@ class DeputyMutation:
             lambda conn, actor: committee_writes.add_committee_member(
                 conn, actor, input.committee_id, input.deputy_id, input.role, input.start_date
             ),
+            ("Committee", input.committee_id),
         )
         membership = None
         if key:

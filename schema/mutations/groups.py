@@ -50,7 +50,9 @@ class GroupMutation:
             theme=input.theme,
         )
         key, errors = await perform(
-            info, lambda conn, actor: writes.create_group(conn, actor, spec)
+            info,
+            lambda conn, actor: writes.create_group(conn, actor, spec),
+            ("Congress", input.congress_id),
         )
         return GroupPayload(
             group=await DeputyGroup.load(info, key) if key else None, user_errors=errors
@@ -60,7 +62,9 @@ class GroupMutation:
     async def add_group_members(self, info: Info, input: AddGroupMembersInput) -> GroupPayload:
         members = [writes.MemberSpec(m.deputy_id, m.role) for m in input.members]
         key, errors = await perform(
-            info, lambda conn, actor: writes.add_group_members(conn, actor, input.group_id, members)
+            info,
+            lambda conn, actor: writes.add_group_members(conn, actor, input.group_id, members),
+            ("DeputyGroup", input.group_id),
         )
         return GroupPayload(
             group=await DeputyGroup.load(info, key) if key else None, user_errors=errors

@@ -64,7 +64,9 @@ class StationMutation:
             reception_day=input.reception_day,
         )
         key, errors = await perform(
-            info, lambda conn, actor: writes.create_station(conn, actor, spec)
+            info,
+            lambda conn, actor: writes.create_station(conn, actor, spec),
+            ("Region", input.region_code),
         )
         return StationPayload(
             station=await Station.load(info, key) if key else None, user_errors=errors
@@ -79,6 +81,7 @@ class StationMutation:
             lambda conn, actor: writes.assign_station_deputies(
                 conn, actor, input.station_id, input.deputy_ids
             ),
+            ("Station", input.station_id),
         )
         return StationPayload(
             station=await Station.load(info, key) if key else None, user_errors=errors
@@ -95,7 +98,9 @@ class StationMutation:
             problems_resolved=input.problems_resolved,
         )
         key, errors = await perform(
-            info, lambda conn, actor: writes.record_reception(conn, actor, spec)
+            info,
+            lambda conn, actor: writes.record_reception(conn, actor, spec),
+            ("Station", input.station_id),
         )
         reception = await Reception.load(info, key) if key else None
         return ReceptionPayload(reception=reception, user_errors=errors)
