@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import exists
 
@@ -220,10 +220,12 @@ class DeputiesByRegionLoader(PageLoader):
                 select(congresses.c.id)
                 .join(regions, regions.c.code == congresses.c.region_code)
                 .where(in_subtree(regions.c.lineage, _parent_region.c.code))
+                .correlate(_parent_region)
             ),
             *mandate_conditions(spec),
         )
-        return deputy_query(spec).select_from(deputies).join(_parent_region, in_region)
+        # Joined ON true and filtered in WHERE, so the EXISTS correlates to the parent row.
+        return deputy_query(spec).join(_parent_region, true()).where(in_region)
 
     def page_ordering(self, extra: Hashable) -> Ordering:
         spec, order = extra  # type: ignore[misc]
@@ -242,7 +244,7 @@ class DeputiesByCongressLoader(PageLoader):
             mandates.c.congress_id == _parent_congress.c.id,
             *mandate_conditions(spec),
         )
-        return deputy_query(spec).select_from(deputies).join(_parent_congress, in_congress)
+        return deputy_query(spec).join(_parent_congress, true()).where(in_congress)
 
     def page_ordering(self, extra: Hashable) -> Ordering:
         spec, order = extra  # type: ignore[misc]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, true
 
 from db.deputies import Deputy as DeputyRow
 from db.deputies import Mandate as MandateRow
@@ -72,9 +72,12 @@ class StationsByRegionLoader(PageLoader):
     def source(self, extra: Hashable) -> Select[Any]:
         kinds, min_stars = extra  # type: ignore[misc]
         in_region = stations.c.region_code.in_(
-            select(regions.c.code).where(in_subtree(regions.c.lineage, _parent_region.c.code))
+            select(regions.c.code)
+            .where(in_subtree(regions.c.lineage, _parent_region.c.code))
+            .correlate(_parent_region)
         )
-        return station_query(kinds, min_stars).select_from(stations).join(_parent_region, in_region)
+        # Joined ON true and filtered in WHERE, so the subquery correlates to the parent row.
+        return station_query(kinds, min_stars).join(_parent_region, true()).where(in_region)
 
 
 class StationsByDeputyLoader(RowsByKeyLoader):

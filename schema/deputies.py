@@ -85,16 +85,11 @@ def _id_key(global_id: str | None, type_name: str) -> tuple[int | None, bool]:
     return key, key is None
 
 
-def deputy_spec(
-    given: DeputyFilter | None, *, congress_id: int | None = None, term_number: int | None = None
-) -> resolve.DeputySpec:
+def deputy_spec(given: DeputyFilter | None, *, term_number: int | None = None) -> resolve.DeputySpec:
     f = given or DeputyFilter()
     congress, bad_congress = _id_key(f.congress_id, "Congress")
     station, bad_station = _id_key(f.station_id, "Station")
     group, bad_group = _id_key(f.group_id, "DeputyGroup")
-    if congress_id is not None:
-        bad_congress = bad_congress or (congress is not None and congress != congress_id)
-        congress = congress_id
     return resolve.DeputySpec(
         levels=tuple(f.levels) if f.levels else None,
         region_code=f.region_code.strip() if f.region_code else None,
@@ -367,7 +362,8 @@ async def congress_deputies(
     first: int | None,
     after: str | None,
 ) -> Connection[Deputy]:
-    spec = deputy_spec(filter, congress_id=congress_id, term_number=term_number or 0)
+    # The congress itself is the loader's partition, so one statement serves every congress.
+    spec = deputy_spec(filter, term_number=term_number or 0)
     args = page_args_for(info, first, after)
     loader = info.context.loader(resolve.DeputiesByCongressLoader)
     page = await loader.load((congress_id, (spec, deputy_order(order_by)), args))

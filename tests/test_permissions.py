@@ -26,13 +26,13 @@ PATHS = {
     "node": "query($d: ID!) { node(id: $d) { ... on Deputy { PERSONAL_FIELDS } } }",
     "nodes": "query($d: ID!) { nodes(ids: [$d]) { ... on Deputy { PERSONAL_FIELDS } } }",
     "deputies": 'query { deputies(filter: {search: "隐私测试"}) { nodes { PERSONAL_FIELDS } edges { node { PERSONAL_FIELDS } } } }',
-    "region.deputies": 'query { region(code: "220402") { deputies(filter: {search: "隐私测试"}) { nodes { PERSONAL_FIELDS } } } }',
-    "congress.deputies": 'query { region(code: "220402") { congress { deputies(filter: {search: "隐私测试"}) { nodes { PERSONAL_FIELDS } } } } }',
+    "region.deputies": 'query { region(code: "520121") { deputies(filter: {search: "隐私测试"}) { nodes { PERSONAL_FIELDS } } } }',
+    "congress.deputies": 'query { region(code: "520121") { congress { deputies(filter: {search: "隐私测试"}) { nodes { PERSONAL_FIELDS } } } } }',
     "mandate.deputy": "query($d: ID!) { node(id: $d) { ... on Deputy { mandates { deputy { PERSONAL_FIELDS } } } } }",
     "station.deputies": "query($s: ID!) { node(id: $s) { ... on Station { deputies { nodes { PERSONAL_FIELDS } } } } }",
     "reception.deputies": "query($s: ID!) { node(id: $s) { ... on Station { receptions { nodes { deputies { PERSONAL_FIELDS } } } } } }",
     "group.members": "query($g: ID!) { node(id: $g) { ... on DeputyGroup { members { deputy { PERSONAL_FIELDS } } } } }",
-    "committee.members": 'query { region(code: "220402") { congress { standingCommittee { members { deputy { PERSONAL_FIELDS } } } } } }',
+    "committee.members": 'query { region(code: "520121") { congress { standingCommittee { members { deputy { PERSONAL_FIELDS } } } } } }',
     "attendance.deputy": "query($m: ID!) { node(id: $m) { ... on Meeting { attendances { nodes { deputy { PERSONAL_FIELDS } } } } } }",
     "contact.contactor": "query($d: ID!) { node(id: $d) { ... on Deputy { contacts { contactor { PERSONAL_FIELDS } deputy { PERSONAL_FIELDS } } } } }",
     "coverage.uncovered": "query($c: ID!) { reports { contactCoverage(congressId: $c) { uncovered(first: 100) { nodes { name PERSONAL_FIELDS } } } } }",
@@ -58,15 +58,15 @@ def personal_values(data: Any) -> list[Any]:
 async def private_world(connection: AsyncConnection) -> dict[str, str]:
     """A deputy of 龙山区 (Jilin) reachable by every path, with a phone and ID number."""
     c = connection
-    deputy = await insert_deputy(c, "隐私测试", "220402100", phone=PHONE)
-    other = await insert_deputy(c, "隐私同事", "220402100", phone=OTHER_PHONE)
+    deputy = await insert_deputy(c, "隐私测试", "520121101", phone=PHONE)
+    other = await insert_deputy(c, "隐私同事", "520121101", phone=OTHER_PHONE)
     await c.execute(
-        text("UPDATE deputies SET id_number = '220402199001011234' WHERE id IN (:a, :b)"),
+        text("UPDATE deputies SET id_number = '520121199001011234' WHERE id IN (:a, :b)"),
         {"a": deputy, "b": other},
     )
     for d in (deputy, other):
-        await insert_mandate(c, d, "220402")
-    station = await insert_row(c, "stations", name="隐私站", kind="HOME", region_code="220402100")
+        await insert_mandate(c, d, "520121")
+    station = await insert_row(c, "stations", name="隐私站", kind="HOME", region_code="520121101")
     await c.execute(
         text("INSERT INTO station_assignments VALUES (:s, :d, '2024-01-01')"),
         {"s": station, "d": deputy},
@@ -83,20 +83,20 @@ async def private_world(connection: AsyncConnection) -> dict[str, str]:
     await c.execute(
         text("INSERT INTO reception_deputies VALUES (:r, :d)"), {"r": reception, "d": deputy}
     )
-    congress = await congress_of(c, "220402")
+    congress = await congress_of(c, "520121")
     group = await insert_row(
         c,
         "deputy_groups",
         name="隐私组",
         kind="REGIONAL",
         congress_id=congress["id"],
-        region_code="220402",
+        region_code="520121",
     )
     await c.execute(
         text("INSERT INTO group_memberships VALUES (:g, :d, 'MEMBER', '2024-01-01')"),
         {"g": group, "d": deputy},
     )
-    committee = await committee_of(c, "220402")
+    committee = await committee_of(c, "520121")
     await insert_row(
         c,
         "committee_memberships",
@@ -113,7 +113,7 @@ async def private_world(connection: AsyncConnection) -> dict[str, str]:
         deputy_id=deputy,
         start_date=date(2024, 1, 1),
     )
-    prefecture = await committee_of(c, "220400")
+    prefecture = await committee_of(c, "520100")
     meeting = await insert_row(
         c,
         "meetings",
@@ -146,8 +146,8 @@ ROLES = [
     ("anonymous", None, False),
     ("viewer", None, False),
     ("editor", "420000", False),  # an editor of another province
-    ("editor", "220000", True),
-    ("editor", "220402", True),
+    ("editor", "520000", True),
+    ("editor", "520121", True),
     ("admin", None, True),
 ]
 
@@ -169,7 +169,7 @@ async def test_personal_data_on_every_path_under_every_role(
     assert values, f"{path} reached no deputy"
     if sees:
         assert {PHONE, OTHER_PHONE} & set(values)
-        assert "220402199001011234" in values
+        assert "520121199001011234" in values
     else:
         assert set(values) == {None}
 
@@ -184,14 +184,14 @@ async def test_searching_by_phone_does_not_find_the_deputy(
 
 async def test_csv_exports_carry_no_personal_data(http: Any, private_world: dict[str, str]) -> None:
     for path, params in (
-        ("/reports/composition.csv", {"regionCode": "220402", "scope": "LOCALITY"}),
+        ("/reports/composition.csv", {"regionCode": "520121", "scope": "LOCALITY"}),
         ("/reports/contact-coverage.csv", {"congressId": private_world["c"]}),
     ):
         body = (await http.get(path, params=params)).text
-        assert PHONE not in body and "220402199001011234" not in body
+        assert PHONE not in body and "520121199001011234" not in body
 
 
-STATION = {"name": "站", "kind": "HOME", "regionCode": "220402100"}
+STATION = {"name": "站", "kind": "HOME", "regionCode": "520121101"}
 
 
 @pytest.mark.parametrize(
@@ -199,7 +199,7 @@ STATION = {"name": "站", "kind": "HOME", "regionCode": "220402100"}
     [
         ("viewer", None, False),
         ("editor", "420000", False),
-        ("editor", "220400", True),
+        ("editor", "520100", True),
         ("admin", None, True),
     ],
 )
@@ -222,13 +222,13 @@ async def test_writes_by_role_and_region(
 
 
 MUTATIONS = [
-    'createDeputy(input: {name: "x", gender: MALE, isGrassroots: false, localityCode: "220402", mandate: {congressId: "x", termNumber: 1, startDate: "2024-01-01"}})',
+    'createDeputy(input: {name: "x", gender: MALE, isGrassroots: false, localityCode: "520121", mandate: {congressId: "x", termNumber: 1, startDate: "2024-01-01"}})',
     'addMandate(input: {deputyId: "x", mandate: {congressId: "x", termNumber: 1, startDate: "2024-01-01"}})',
     'endMandate(input: {mandateId: "x", endDate: "2024-01-01", reason: OTHER})',
     'addCommitteeMember(input: {committeeId: "x", deputyId: "x", role: MEMBER, startDate: "2024-01-01"})',
     'createStation(input: {name: "x", kind: HOME, regionCode: "000000"})',
     'assignStationDeputies(input: {stationId: "x", deputyIds: []})',
-    'createGroup(input: {name: "x", kind: REGIONAL, congressId: "x", regionCode: "220402"})',
+    'createGroup(input: {name: "x", kind: REGIONAL, congressId: "x", regionCode: "520121"})',
     'addGroupMembers(input: {groupId: "x", members: []})',
     'assignContact(input: {contactorId: "x", committeeId: "x", deputyId: "x", startDate: "2024-01-01"})',
     'logContact(input: {assignmentId: "x", date: "2024-01-01", channel: PHONE, summary: "x"})',

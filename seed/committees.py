@@ -1,0 +1,231 @@
+"""Committee work of one congress (county level and up): standing and special committee
+members, their contact assignments with logs, and standing committee meetings with the
+deputies who attended them (列席).
+
+Every contact target and attendee is an eligible deputy: on the day in question they hold
+an active mandate in the congress, or one at a higher level while living in its region.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from seed.context import Context
+from seed.model import Batch, Deputy, Mandate
+from seed.names import Weighted
+from seed.params import (
+    AS_OF,
+    ATTENDEES_PER_MEETING,
+    CONTACTS_PER_MEMBER,
+    HIGHER_PICK,
+    LOGS_PER_CONTACT,
+    RANK,
+    SPECIAL_COMMITTEE_SIZE,
+    SPOKE_SHARE,
+    STANDING_SIZE,
+    VICE_CHAIRS,
+    YEAR_START,
+)
+from seed.seats import scaled
+from seed.texts import contact_note, meeting_title, meeting_topics
+from seed.world import Congress
+
+CHANNELS = Weighted([("PHONE", 40), ("VISIT", 25), ("MEETING", 20), ("ONLINE", 15)])
+
+
+def higher_pools(ctx: Context, mandates: Iterable[Mandate]) -> dict[int, list[Mandate]]:
+    """For each filled congress with a standing committee, the mandates of higher levels
+    held by deputies who live in its region (the second way to be eligible)."""
+    pools: dict[int, list[Mandate]] = {}
+    for mandate in mandates:
+        if mandate.level not in ("NATIONAL", "PROVINCIAL", "PREFECTURAL"):
+            continue
+        rank = RANK[mandate.level]
+        for region in mandate.deputy.locality.ancestors():
+            if RANK[region.level] <= rank:
+                break
+            congress = region.congress
+            if congress is not None and congress.standing_id and ctx.plan.fills(congress):
+                pools.setdefault(congress.id, []).append(mandate)
+    return pools
+
+
+def _core(congress: Congress, own: list[Mandate]) -> list[Mandate]:
+    """Seats held without interruption since the term began: where members come from."""
+    start = congress.term.start
+    return [
+        m
+        for m in own
+        if m.term is congress.term and m.start == start and m.end is None and m.suspended is None
+    ]
+
+
+def _roles(size: int, vice_chairs: int, secretary: bool) -> list[str]:
+    vice = min(vice_chairs, max(0, size - 2))
+    roles = ["CHAIR", *["VICE_CHAIR"] * vice]
+    if secretary and len(roles) < size:
+        roles.append("SECRETARY_GENERAL")
+    return (roles + ["MEMBER"] * size)[:size]
+
+
+def staff_committees(
+    ctx: Context, batch: Batch, rng: random.Random, congress: Congress, own: list[Mandate]
+) -> list[Deputy]:
+    """Members of the standing committee (returned) and of the special committees."""
+    core = _core(congress, own)
+    if not core or congress.standing_id is None:
+        return []
+    factor = ctx.plan.factor
+    start = congress.term.start
+    low, high = STANDING_SIZE[congress.level]
+    size = min(scaled(rng.randint(low, high), factor), max(1, len(core) // 3))
+    members = [m.deputy for m in rng.sample(core, size)]
+    roles = _roles(size, rng.randint(*VICE_CHAIRS[congress.level]), secretary=True)
+    for deputy, role in zip(members, roles, strict=True):
+        batch.add("committee_memberships", (congress.standing_id, deputy.id, role, start, None))
+    for committee_id, _name in congress.specials:
+        size = min(scaled(rng.randint(*SPECIAL_COMMITTEE_SIZE), factor), max(1, len(core) // 4))
+        roles = _roles(size, rng.randint(2, 4), secretary=False)
+        for mandate, role in zip(rng.sample(core, size), roles, strict=True):
+            batch.add("committee_memberships", (committee_id, mandate.deputy.id, role, start, None))
+    return members
+
+
+def _pick(
+    rng: random.Random, own: list[Mandate], higher: list[Mandate], higher_share: float
+) -> Mandate:
+    if higher and (not own or rng.random() < higher_share):
+        return rng.choice(higher)
+    return rng.choice(own)
+
+
+def _days(rng: random.Random, low: date, high: date) -> date:
+    span = (high - low).days
+    return low + timedelta(days=rng.randint(0, span)) if span > 0 else low
+
+
+def assign_contacts(
+    ctx: Context,
+    batch: Batch,
+    rng: random.Random,
+    congress: Congress,
+    members: list[Deputy],
+    own: list[Mandate],
+    higher: list[Mandate],
+) -> None:
+    """Each standing committee member keeps in touch with a few eligible deputies."""
+    own = [m for m in own if m.current]
+    higher = [m for m in higher if m.current]
+    if not own and not higher:
+        return
+    member_ids = {d.id for d in members}
+    share = HIGHER_PICK[congress.level]
+    committee_id = congress.standing_id
+    for member in members:
+        wanted = rng.randint(*CONTACTS_PER_MEMBER)
+        chosen: set[int] = set()
+        for _ in range(wanted * 4):
+            if len(chosen) >= wanted:
+                break
+            mandate = _pick(rng, own, higher, share)
+            deputy = mandate.deputy
+            if deputy.id in member_ids or deputy.id in chosen:
+                continue
+            start = max(
+                congress.term.start + timedelta(days=rng.randint(10, 120)),
+                mandate.start + timedelta(days=rng.randint(0, 60)),
+            )
+            if start > AS_OF or not mandate.active_on(start):
+                continue
+            chosen.add(deputy.id)
+            assignment = ctx.ids.next("contact_assignments")
+            batch.add(
+                "contact_assignments",
+                (assignment, member.id, committee_id, deputy.id, start, mandate.end),
+            )
+            _log_contacts(batch, rng, assignment, mandate, start)
+
+
+def _log_contacts(
+    batch: Batch, rng: random.Random, assignment: int, mandate: Mandate, start: date
+) -> None:
+    """Contacts in the last year, only while the deputy's mandate is in force."""
+    low = max(start, YEAR_START)
+    high = AS_OF
+    for stop in (mandate.end, mandate.suspended):
+        if stop is not None:
+            high = min(high, stop - timedelta(days=1))
+    if low > high:
+        return
+    days = sorted(_days(rng, low, high) for _ in range(rng.randint(*LOGS_PER_CONTACT)))
+    for day in days:
+        channel = CHANNELS(rng)
+        batch.add("contact_logs", (assignment, day, channel, contact_note(rng, channel)))
+
+
+def hold_meetings(
+    ctx: Context,
+    batch: Batch,
+    rng: random.Random,
+    congress: Congress,
+    members: list[Deputy],
+    own: list[Mandate],
+    higher: list[Mandate],
+) -> None:
+    """Standing committee meetings about every two months of the current term."""
+    if congress.standing_id is None:
+        return
+    member_ids = {d.id for d in members}
+    share = HIGHER_PICK[congress.level]
+    day = congress.term.start + timedelta(days=rng.randint(15, 45))
+    number = 1
+    while day + timedelta(days=3) <= AS_OF:
+        end = day + timedelta(days=rng.randint(0, 2))
+        meeting = ctx.ids.next("meetings")
+        batch.add(
+            "meetings",
+            (
+                meeting,
+                congress.standing_id,
+                number,
+                meeting_title(congress, number),
+                day,
+                end,
+                meeting_topics(rng, congress, day.year),
+            ),
+        )
+        if own or higher:
+            _attend(batch, rng, meeting, day, end, member_ids, own, higher, share)
+        day = end + timedelta(days=rng.randint(45, 75))
+        number += 1
+
+
+def _attend(
+    batch: Batch,
+    rng: random.Random,
+    meeting: int,
+    start: date,
+    end: date,
+    member_ids: set[int],
+    own: list[Mandate],
+    higher: list[Mandate],
+    share: float,
+) -> None:
+    wanted = rng.randint(*ATTENDEES_PER_MEETING)
+    chosen: set[int] = set()
+    for _ in range(wanted * 4):
+        if len(chosen) >= wanted:
+            break
+        mandate = _pick(rng, own, higher, share)
+        deputy = mandate.deputy
+        if deputy.id in member_ids or deputy.id in chosen:
+            continue
+        if not (mandate.active_on(start) and mandate.active_on(end)):
+            continue
+        chosen.add(deputy.id)
+        batch.add(
+            "attendances",
+            (meeting, deputy.id, mandate.id, mandate.level, rng.random() < SPOKE_SHARE),
+        )

@@ -1,0 +1,166 @@
+"""`registry seed`: fill the database with generated, realistic and rule-abiding data.
+
+Deterministic for a seed: every congress and region draws from a random generator of its
+own, derived from (seed, purpose, code), and batches are generated in a fixed order. The
+national congress is generated first, then one province at a time; each batch is written
+with COPY while the next one is generated in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from seed.batches import filled_congresses, national_batch, province_batch
+from seed.context import Context
+from seed.model import COLUMNS, Batch, Ids
+from seed.scales import ScalePlan, parse_scale
+from seed.world import load_world
+from seed.writer import DeferredIndexes, advance_sequences, driver_of, last_ids, write_batch
+from service.settings import Settings
+
+
+class _Bar:
+    """Progress callbacks: congresses generated, rows written, indexes rebuilt."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        if progress is not None:
+            self.made = progress.add_task("generating", total=total)
+            self.rows = progress.add_task("writing", total=None)
+        self.written = 0
+
+    def tick(self, label: str, advance: int) -> None:
+        if self.progress is not None:
+            self.progress.update(self.made, advance=advance, description=f"generating {label}")
+
+    def wrote(self, rows: int) -> None:
+        self.written += rows
+        if self.progress is not None:
+            self.progress.update(self.rows, description=f"written {self.written:,} rows")
+
+    def note(self, what: str) -> None:
+        if self.progress is not None:
+            self.progress.update(self.rows, description=what)
+
+
+@contextmanager
+def _progress_bar(enabled: bool, total: int) -> Iterator[_Bar]:
+    if not enabled:
+        yield _Bar(None, total)
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns) as progress:
+        yield _Bar(progress, total)
+
+
+async def seed_connection(
+    connection: AsyncConnection, *, scale: str, seed: int, progress: bool = False
+) -> dict[str, int]:
+    """Generate and write everything inside the caller's transaction; rows per table."""
+    plan = parse_scale(scale)
+    # Bulk COPY and index builds can outlast the service's per-statement timeout.
+    await connection.execute(text("SET LOCAL statement_timeout = 0"))
+    world = await load_world(connection, seed)
+    ids = Ids(await last_ids(connection))
+    ctx = Context(world, plan, seed, ids)
+    by_province = filled_congresses(ctx)
+    jobs: list[Callable[[], Batch]] = [partial(national_batch, ctx)]
+    jobs += [partial(province_batch, ctx, code, by_province[code]) for code in plan.provinces]
+    total = len(plan.delegations) + sum(len(c) for c in by_province.values())
+    deferred = None
+    if not await connection.scalar(text("SELECT EXISTS (SELECT 1 FROM deputies)")):
+        deferred = DeferredIndexes()
+        await deferred.drop(connection)
+    counts: Counter[str] = Counter()
+    driver = await driver_of(connection)
+    with _progress_bar(progress, total) as bar:
+        ctx.tick = bar.tick
+        await _pipeline(jobs, driver, counts, bar)
+        if deferred is not None:
+            await deferred.restore(connection, lambda name: bar.note(f"indexed {name}"))
+    await advance_sequences(connection, ids.last)
+    return {table: counts[table] for table in COLUMNS}
+
+
+async def _pipeline(
+    jobs: list[Callable[[], Batch]], driver: object, counts: Counter[str], bar: _Bar
+) -> None:
+    """Generate batch n+1 in a thread while batch n is being copied (PostgreSQL works on
+    the rows on its own core meanwhile). Batches are still generated one after another."""
+    upcoming: asyncio.Future[Batch] | None = asyncio.ensure_future(asyncio.to_thread(jobs[0]))
+    try:
+        for i in range(len(jobs)):
+            assert upcoming is not None
+            batch = await upcoming
+            upcoming = (
+                asyncio.ensure_future(asyncio.to_thread(jobs[i + 1])) if i + 1 < len(jobs) else None
+            )
+            await write_batch(driver, batch, counts, bar.wrote)
+    finally:
+        # A failed write must not leave a generator thread running behind the error.
+        if upcoming is not None:
+            await asyncio.gather(upcoming, return_exceptions=True)
+
+
+async def run_seed(
+    settings: Settings, *, scale: str, seed: int, if_empty: bool = False
+) -> dict[str, int] | None:
+    """The `registry seed` command: seed in one transaction, then ANALYZE."""
+    from db.engine import create_engine
+
+    console = Console()
+    try:
+        plan: ScalePlan = parse_scale(scale)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise SystemExit(2) from error
+    engine = create_engine(settings)
+    try:
+        started = time.perf_counter()
+        async with engine.begin() as connection:
+            if if_empty and await connection.scalar(text("SELECT EXISTS (SELECT 1 FROM deputies)")):
+                console.print("deputies already present; nothing seeded")
+                return None
+            counts = await seed_connection(connection, scale=scale, seed=seed, progress=True)
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("ANALYZE"))
+        _report(console, plan, seed, counts, time.perf_counter() - started)
+        return counts
+    finally:
+        await engine.dispose()
+
+
+def _report(
+    console: Console, plan: ScalePlan, seed: int, counts: dict[str, int], seconds: float
+) -> None:
+    table = Table(title=f"seeded scale {plan.name} (seed {seed}) in {seconds:.1f} s")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
