@@ -208,29 +208,32 @@ _parent_congress = congresses.alias("parent_congress")
 
 
 class DeputiesByRegionLoader(PageLoader):
-    """Region.deputies: mandates in the congresses of each region's subtree."""
+    """Region.deputies: mandates in the congresses of each region's subtree.
+
+    The subtree's mandate holders are found once per parent region (a LATERAL join), not
+    once per deputy, so the GIN lookup of the subtree runs a single time.
+    """
 
     partition = _parent_region.c.code
 
     def source(self, extra: Hashable) -> Select[Any]:
         spec, _ = extra  # type: ignore[misc]
-        in_region = exists().where(
-            mandates.c.deputy_id == deputies.c.id,
-            mandates.c.congress_id.in_(
-                select(congresses.c.id)
-                .join(regions, regions.c.code == congresses.c.region_code)
-                .where(in_subtree(regions.c.lineage, _parent_region.c.code))
-                .correlate(_parent_region)
-            ),
-            *mandate_conditions(spec),
+        holders = (
+            select(mandates.c.deputy_id)
+            .join(congresses, congresses.c.id == mandates.c.congress_id)
+            .join(regions, regions.c.code == congresses.c.region_code)
+            .where(in_subtree(regions.c.lineage, _parent_region.c.code), *mandate_conditions(spec))
+            .distinct()
+            .lateral("holders")
         )
-        # Joined ON true and filtered in WHERE, so the EXISTS correlates to the parent row.
-        return deputy_query(spec).join(_parent_region, true()).where(in_region)
+        joined = _parent_region.join(holders, true()).join(
+            deputies, deputies.c.id == holders.c.deputy_id
+        )
+        return select(deputies).select_from(joined).where(*deputy_conditions(spec))
 
     def page_ordering(self, extra: Hashable) -> Ordering:
         spec, order = extra  # type: ignore[misc]
         return ordering(order, spec)
-
 
 class DeputiesByCongressLoader(PageLoader):
     """Congress.deputies: mandates in each congress (its current term unless a number is given)."""
@@ -244,7 +247,9 @@ class DeputiesByCongressLoader(PageLoader):
             mandates.c.congress_id == _parent_congress.c.id,
             *mandate_conditions(spec),
         )
-        return deputy_query(spec).join(_parent_congress, true()).where(in_congress)
+        return (
+            deputy_query(spec).select_from(deputies.join(_parent_congress, true())).where(in_congress)
+        )
 
     def page_ordering(self, extra: Hashable) -> Ordering:
         spec, order = extra  # type: ignore[misc]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import Select, func, select
 
 from db.deputies import Mandate as MandateRow
 from db.enums import GroupKind, MandateStatus
@@ -21,14 +23,19 @@ mandates = MandateRow.__table__
 BY_ID = Ordering("group", (groups.c.id,))
 
 
-async def search_groups(
-    context: Context, region_code: str | None, kind: GroupKind | None, args: PageArgs
-) -> Page:
+def group_search_query(region_code: str | None, kind: GroupKind | None) -> Select[Any]:
     query = select(groups)
     if region_code:
         query = query.where(groups.c.region_code.in_(subtree_codes(region_code)))
     if kind is not None:
         query = query.where(groups.c.kind == kind)
+    return query
+
+
+async def search_groups(
+    context: Context, region_code: str | None, kind: GroupKind | None, args: PageArgs
+) -> Page:
+    query = group_search_query(region_code, kind)
     return (await fetch_pages(context.db, query, BY_ID, args))[None]
 
 

@@ -56,9 +56,7 @@ def subtree_codes(code: str) -> Select[Any]:
     return select(regions.c.code).where(in_subtree(regions.c.lineage, code))
 
 
-async def search_regions(
-    context: Context, level: Level | None, search: str | None, args: PageArgs
-) -> Page:
+def region_search_query(level: Level | None, search: str | None) -> Select[Any]:
     query = REGION_COLUMNS
     if level is not None:
         query = query.where(regions.c.level == level)
@@ -67,5 +65,11 @@ async def search_regions(
         query = query.where(
             or_(regions.c.name.contains(term, autoescape=True), regions.c.code.startswith(term))
         )
-    pages = await fetch_pages(context.db, query, BY_CODE, args)
+    return query
+
+
+async def search_regions(
+    context: Context, level: Level | None, search: str | None, args: PageArgs
+) -> Page:
+    pages = await fetch_pages(context.db, region_search_query(level, search), BY_CODE, args)
     return pages[None]

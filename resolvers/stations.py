@@ -42,6 +42,15 @@ def station_query(kinds: tuple[StationKind, ...] | None, min_stars: int | None) 
     return query
 
 
+def station_search_query(
+    region_code: str | None, kinds: tuple[StationKind, ...] | None, min_stars: int | None
+) -> Select[Any]:
+    query = station_query(kinds, min_stars)
+    if region_code:
+        query = query.where(stations.c.region_code.in_(subtree_codes(region_code)))
+    return query
+
+
 async def search_stations(
     context: Context,
     region_code: str | None,
@@ -49,9 +58,7 @@ async def search_stations(
     min_stars: int | None,
     args: PageArgs,
 ) -> Page:
-    query = station_query(kinds, min_stars)
-    if region_code:
-        query = query.where(stations.c.region_code.in_(subtree_codes(region_code)))
+    query = station_search_query(region_code, kinds, min_stars)
     return (await fetch_pages(context.db, query, BY_ID, args))[None]
 
 
@@ -77,7 +84,8 @@ class StationsByRegionLoader(PageLoader):
             .correlate(_parent_region)
         )
         # Joined ON true and filtered in WHERE, so the subquery correlates to the parent row.
-        return station_query(kinds, min_stars).join(_parent_region, true()).where(in_region)
+        joined = stations.join(_parent_region, true())
+        return station_query(kinds, min_stars).select_from(joined).where(in_region)
 
 
 class StationsByDeputyLoader(RowsByKeyLoader):

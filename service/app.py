@@ -15,6 +15,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.types.unset import UNSET
 
+from compiled.execute import CompiledPath
 from db.engine import create_engine
 from db.session import RequestDatabase
 from schema import build_schema
@@ -25,6 +26,8 @@ from service.graphiql import graphiql_page, static_mount
 from service.settings import Settings, get_settings
 
 DatabaseFactory = Callable[[], RequestDatabase]
+# Requests with this header set to 'resolver' skip the compiled path (for the differential test).
+RESOLVER_PATH_HEADER = "x-registry-path"
 
 
 class RegistryGraphQL(GraphQL[Context, None]):
@@ -32,6 +35,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
         super().__init__(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
         self.settings = settings
         self.database = database
+        self.compiled = CompiledPath(self.schema._schema)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our offline GraphiQL (vendored assets, example tabs) instead of strawberry's CDN page.
@@ -51,12 +55,26 @@ class RegistryGraphQL(GraphQL[Context, None]):
                 headers={"WWW-Authenticate": "Bearer"},
             )
         db = self.database()
+        context = Context(self.settings, db, caller)
         try:
-            return await super().run(
-                request, context=Context(self.settings, db, caller), root_value=root_value
-            )
+            compiled = await self._try_compiled(request, context)
+            if compiled is not None:
+                return Response(compiled, media_type="application/json")
+            return await super().run(request, context=context, root_value=root_value)
         finally:
             await db.close()
+
+    async def _try_compiled(self, request: Any, context: Context) -> bytes | None:
+        """The compiled path's answer to a POSTed query, or None for the resolver path."""
+        if request.method != "POST" or request.headers.get(RESOLVER_PATH_HEADER) == "resolver":
+            return None
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            return None
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return None
+        return await self.compiled.run(body, context)
 
 
 async def healthz(_: Request) -> JSONResponse:

@@ -102,8 +102,19 @@ class GraphQLClient:
         token = issue_token(self.settings, f"test-{role}", role, region)
         return GraphQLClient(self.http, self.settings, token)
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, path: str | None = None
+    ) -> dict[str, Any]:
+        """The response body. A query runs on both read paths (compiled, then resolver),
+        which must answer alike: every test is also a differential test."""
+        if path is None and not query.lstrip().startswith("mutation"):
+            compiled = await self.post(query, variables, path="compiled")
+            resolved = await self.post(query, variables, path="resolver")
+            assert compiled == resolved, f"the read paths differ for {query}"
+            return resolved
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if path == "resolver":
+            headers["X-Registry-Path"] = "resolver"
         response = await self.http.post(
             "/graphql", json={"query": query, "variables": variables}, headers=headers
         )
@@ -117,16 +128,17 @@ class GraphQLClient:
         return body["data"]
 
     async def count_statements(
-        self, query: str, variables: dict[str, Any] | None = None
+        self, query: str, variables: dict[str, Any] | None = None, path: str = "resolver"
     ) -> tuple[dict[str, Any], int]:
-        """The data and the number of SQL statements the request sent."""
+        """The data and the number of SQL statements the request sent on one read path."""
         counter = [0]
         token = statement_count.set(counter)
         try:
-            data = await self.data(query, variables)
+            body = await self.post(query, variables, path=path)
         finally:
             statement_count.reset(token)
-        return data, counter[0]
+        assert "errors" not in body, body["errors"]
+        return body["data"], counter[0]
 
 
 @pytest.fixture

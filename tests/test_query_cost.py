@@ -60,3 +60,10 @@ async def test_nodes_cost_one_statement_per_type(client: GraphQLClient, ids: int
     )
     assert [n["id"] for n in data["nodes"]] == node_ids
     assert statements == 2
+
+
+async def test_compiled_path_answers_a_deep_query_in_one_statement(client: GraphQLClient) -> None:
+    data, statements = await client.count_statements(DEEP, {"n": 50}, path="compiled")
+    resolved, _ = await client.count_statements(DEEP, {"n": 50}, path="resolver")
+    assert data == resolved
+    assert statements == 1

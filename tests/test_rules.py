@@ -145,7 +145,7 @@ async def test_one_bad_attendee_of_fifty_writes_nothing(
     jilin = await admin.data(
         """{ region(code: "220000") { congress {
              standingCommittee { members { deputy { id } } }
-             deputies(first: 100) { nodes { id } } } } }"""
+             deputies(first: 100, filter: {asOf: "2024-06-20"}) { nodes { id } } } } }"""
     )
     members = {
         m["deputy"]["id"] for m in jilin["region"]["congress"]["standingCommittee"]["members"]

@@ -1,0 +1,245 @@
+"""From a collected selection to one SQL expression that yields the JSON answer.
+
+Rows are always read through an alias (a derived table), so that a type nested in itself
+(a region's parent's parent) never collides; every relation is a correlated subquery on
+its parent's row, built from the loader query that the resolver path runs in batches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import FieldNode, GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType
+from graphql.execution.values import get_argument_values
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array
+
+from compiled import sqljson
+from compiled.collect import Document, collect, sub_selections
+from db.regions import Region as RegionRow
+from resolvers.pagination import Ordering, decode_cursor
+from service.context import Caller
+from service.settings import Settings
+
+regions = RegionRow.__table__
+
+
+class Unsupported(Exception):
+    """Something the compiler leaves to the resolver path (which also reports errors)."""
+
+
+def named_type(field: GraphQLField) -> Any:
+    t = field.type
+    while isinstance(t, (GraphQLNonNull, GraphQLList)):
+        t = t.of_type
+    return t
+
+
+@dataclass
+class Builder:
+    doc: Document
+    caller: Caller
+    settings: Settings
+    # (type name, field name) -> relation spec; set by compiled.relations.
+    relations: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # Type name -> (key column name, personal field names) of row types.
+    row_types: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+
+    def args(self, field_def: GraphQLField, nodes: list[FieldNode]) -> dict[str, Any]:
+        return get_argument_values(field_def, nodes[0], self.doc.variables)
+
+    def object_json(
+        self, type_: GraphQLObjectType, row: FromClause, nodes: list[FieldNode]
+    ) -> ColumnElement[Any]:
+        """The JSON object of one row of `type_` with the fields the nodes select."""
+        pairs: list[tuple[str, ColumnElement[Any]]] = []
+        for response_key, field_nodes in collect(self.doc, type_, sub_selections(nodes)).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((response_key, sqljson.string(type_.name)))
+                continue
+            field_def = type_.fields[name]
+            pairs.append((response_key, self.field_value(type_, row, name, field_def, field_nodes)))
+        return sqljson.build_object(pairs)
+
+    def field_value(
+        self,
+        type_: GraphQLObjectType,
+        row: FromClause,
+        name: str,
+        field_def: GraphQLField,
+        nodes: list[FieldNode],
+    ) -> ColumnElement[Any]:
+        spec = self.relations.get((type_.name, name))
+        if spec is not None:
+            return spec.build(self, row, field_def, nodes)
+        key_column, personal = self.row_types.get(type_.name, ("id", frozenset()))
+        if name == "id":
+            return sqljson.global_id(type_.name, row.c[key_column])
+        column = python_name(type_, name)
+        if column not in row.c:
+            raise Unsupported(f"{type_.name}.{name}")
+        if column in personal:
+            return self.personal(row, row.c[column])
+        return row.c[column]
+
+    def personal(self, row: FromClause, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        """Personal data as the resolver path shows it (service.permissions.can_see_personal)."""
+        if self.caller.role == "admin":
+            return value
+        if self.caller.role == "editor" and self.caller.region_code:
+            inside = (
+                select(true())
+                .where(regions.c.code == row.c.locality_code)
+                .where(regions.c.lineage.contains(array([self.caller.region_code])))
+                .exists()
+            )
+            return case((inside, value), else_=null())
+        return null()
+
+    # ------------------------------------------------------------------ connections
+
+    def page_args(self, args: dict[str, Any], ordering: Ordering) -> tuple[int, list[Any] | None]:
+        first = args.get("first")
+        first = self.settings.default_page_size if first is None else first
+        if first < 0 or first > self.settings.max_page_size:
+            raise Unsupported("page size out of range")  # the resolver path explains it
+        after = args.get("after")
+        if after is None:
+            return first, None
+        try:
+            return first, decode_cursor(ordering, after)
+        except Exception as exc:  # an invalid cursor: the resolver path says so
+            raise Unsupported("cursor") from exc
+
+    def connection_json(
+        self,
+        connection_type: GraphQLObjectType,
+        source: Select[Any],
+        ordering: Ordering,
+        args: dict[str, Any],
+        nodes: list[FieldNode],
+        parent: FromClause | None = None,
+    ) -> ColumnElement[Any]:
+        """A connection (edges, nodes, pageInfo, totalCount) over `source`, one page of it.
+
+        `source` may refer to the parent row (a correlated condition) given as `parent`."""
+        first, after = self.page_args(args, ordering)
+        node_type = named_type(connection_type.fields["nodes"])
+        narrowed = source.correlate(parent) if parent is not None else source
+        keyed = narrowed.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(ordering.keys)))
+        if after is not None:
+            bound = [literal(v, k.type) for k, v in zip(ordering.keys, after, strict=True)]
+            keys = ordering.keys
+            keyed = keyed.where(
+                tuple_(*keys) < tuple_(*bound)
+                if ordering.descending
+                else tuple_(*keys) > tuple_(*bound)
+            )
+        order = [k.desc() if ordering.descending else k.asc() for k in ordering.keys]
+        limited = keyed.order_by(*order).limit(first + 1).subquery()
+        key_cols = [limited.c[f"_k{i}"] for i in range(len(ordering.keys))]
+        rn_order = [c.desc() if ordering.descending else c.asc() for c in key_cols]
+        page = select(limited, func.row_number().over(order_by=rn_order).label("_rn")).subquery()
+        kept = page.c._rn <= first
+        cursor = sqljson.cursor(ordering.tag, [page.c[f"_k{i}"] for i in range(len(ordering.keys))])
+        pairs: list[tuple[str, ColumnElement[Any]]] = []
+        for response_key, field_nodes in collect(
+            self.doc, connection_type, sub_selections(nodes)
+        ).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((response_key, sqljson.string(connection_type.name)))
+            elif name == "nodes":
+                node_json = self.object_json(node_type, page, field_nodes)
+                pairs.append((response_key, self._agg(node_json, page, kept)))
+            elif name == "edges":
+                edge_type = named_type(connection_type.fields["edges"])
+                edge_pairs = []
+                for edge_key, edge_nodes in collect(
+                    self.doc, edge_type, sub_selections(field_nodes)
+                ).items():
+                    edge_field = edge_nodes[0].name.value
+                    if edge_field == "cursor":
+                        edge_pairs.append((edge_key, cursor))
+                    elif edge_field == "node":
+                        edge_pairs.append((edge_key, self.object_json(node_type, page, edge_nodes)))
+                    else:
+                        edge_pairs.append((edge_key, sqljson.string(edge_type.name)))
+                pairs.append(
+                    (response_key, self._agg(sqljson.build_object(edge_pairs), page, kept))
+                )
+            elif name == "pageInfo":
+                info_type = named_type(connection_type.fields["pageInfo"])
+                cursors = func.array_agg(cursor).filter(kept)
+                info: dict[str, ColumnElement[Any]] = {
+                    "hasNextPage": func.count() > first,
+                    "hasPreviousPage": literal(after is not None),
+                    "startCursor": cursors[1],
+                    "endCursor": cursors[func.least(func.count(), first)],
+                    "__typename": sqljson.string(info_type.name),
+                }
+                fields = collect(self.doc, info_type, sub_selections(field_nodes))
+                pairs.append(
+                    (
+                        response_key,
+                        sqljson.build_object(
+                            [(k, info[v[0].name.value]) for k, v in fields.items()]
+                        ),
+                    )
+                )
+            elif name == "totalCount":
+                total = select(func.count()).select_from(narrowed.subquery()).scalar_subquery()
+                pairs.append((response_key, total))
+            else:
+                raise Unsupported(f"{connection_type.name}.{name}")
+        # HAVING makes this one aggregate row even when nothing in it aggregates (totalCount
+        # alone) and when the page is empty.
+        return (
+            select(sqljson.build_object(pairs)).select_from(page).having(true()).scalar_subquery()
+        )
+
+    @staticmethod
+    def _agg(
+        value: ColumnElement[Any], page: FromClause, kept: ColumnElement[bool]
+    ) -> ColumnElement[Any]:
+        ordered = func.json_agg(aggregate_order_by(value, page.c._rn)).filter(kept)
+        return func.coalesce(ordered, sqljson.EMPTY_ARRAY)
+
+
+def as_input(input_class: type[Any], value: dict[str, Any] | None) -> Any:
+    """A strawberry input object from graphql-core's coerced dict (GraphQL field names)."""
+    if value is None:
+        return None
+    definition = input_class.__strawberry_definition__
+    names = {f.graphql_name or to_camel(f.python_name): f.python_name for f in definition.fields}
+    return input_class(**{names[k]: v for k, v in value.items() if k in names})
+
+
+def python_name(type_: GraphQLObjectType, name: str) -> str:
+    """The attribute (and column) name behind a GraphQL field: strawberry's python_name."""
+    definition = type_.extensions.get("strawberry-definition")
+    if definition is not None:
+        for f in definition.fields:
+            if f.graphql_name == name or (
+                f.graphql_name is None and to_camel(f.python_name) == name
+            ):
+                return str(f.python_name)
+    return name
+
+
+def to_camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)

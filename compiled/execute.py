@@ -1,0 +1,209 @@
+"""Run an operation on the compiled path: parse and validate once per document, build one
+SQL statement for the whole operation, and splice PostgreSQL's JSON into the response."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+from sqlalchemy import ColumnElement, Text, cast, func, select
+
+from compiled import sqljson
+from compiled.build import Builder, Unsupported, as_input, named_type
+from compiled.collect import Document, collect
+from compiled.relations import NODES, RELATIONS, ROW_TYPES, deputy_args
+from resolvers import deputies, groups, regions, stations
+from resolvers.ids import decode_id
+from schema.deputies import deputy_order, deputy_spec
+from schema.stations import StationFilter, station_extra
+from service.context import Context
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    document: DocumentNode
+    fragments: dict[str, FragmentDefinitionNode]
+
+
+class DocumentCache:
+    """Parsed and validated documents by their text (validation does not depend on variables)."""
+
+    def __init__(self, schema: GraphQLSchema, size: int = 512) -> None:
+        self.schema = schema
+        self.size = size
+        self.entries: OrderedDict[str, Prepared | None] = OrderedDict()
+
+    def get(self, query: str) -> Prepared | None:
+        if query in self.entries:
+            self.entries.move_to_end(query)
+            return self.entries[query]
+        prepared: Prepared | None = None
+        try:
+            document = parse(query)
+        except GraphQLError:
+            document = None
+        if document is not None and not validate(self.schema, document):
+            fragments = {
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            prepared = Prepared(document, fragments)
+        self.entries[query] = prepared
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return prepared
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        operations = [o for o in operations if o.name and o.name.value == name]
+    return operations[0] if len(operations) == 1 else None
+
+
+RootBuilder = Callable[[Builder, GraphQLField, list[FieldNode]], ColumnElement[Any]]
+
+
+def _region(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
+    code = b.args(field, nodes)["code"].strip()
+    row = regions.RegionByCodeLoader.query.subquery()
+    return (
+        select(b.object_json(named_type(field), row, nodes))
+        .where(row.c.code == code)
+        .scalar_subquery()
+    )
+
+
+def _node_json(b: Builder, global_id: str, nodes: list[FieldNode]) -> ColumnElement[Any]:
+    decoded = decode_id(global_id)
+    if decoded is None or decoded[0] not in NODES:
+        raise Unsupported("id")  # the resolver path reports the invalid ID
+    type_name, key = decoded
+    if type_name != "Region" and not key.isdigit():
+        raise Unsupported("id")
+    loader = NODES[type_name]
+    row = loader.query.subquery()
+    runtime = b.doc.schema.get_type(type_name)
+    value = b.object_json(runtime, row, nodes)  # type: ignore[arg-type]
+    match = row.c[loader.key.key] == (key if type_name == "Region" else int(key))
+    return select(value).where(match).scalar_subquery()
+
+
+def _node(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
+    return _node_json(b, b.args(field, nodes)["id"], nodes)
+
+
+def _nodes(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
+    return func.json_build_array(*(_node_json(b, i, nodes) for i in b.args(field, nodes)["ids"]))
+
+
+def _deputies(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
+    args = b.args(field, nodes)
+    f, order_input = deputy_args(args)
+    spec, order = deputy_spec(f), deputy_order(order_input)
+    source, ordering = deputies.deputy_query(spec), deputies.ordering(order, spec)
+    return b.connection_json(named_type(field), source, ordering, args, nodes)
+
+
+def _regions(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
+    args = b.args(field, nodes)
+    source = regions.region_search_query(args.get("level"), args.get("search"))
+    return b.connection_json(named_type(field), source, regions.BY_CODE, args, nodes)
+
+
+def _stations(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
+    args = b.args(field, nodes)
+    kinds, min_stars = station_extra(as_input(StationFilter, args.get("filter")))
+    source = stations.station_search_query(args.get("regionCode"), kinds, min_stars)
+    return b.connection_json(named_type(field), source, stations.BY_ID, args, nodes)
+
+
+def _groups(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
+    args = b.args(field, nodes)
+    source = groups.group_search_query(args.get("regionCode"), args.get("kind"))
+    return b.connection_json(named_type(field), source, groups.BY_ID, args, nodes)
+
+
+ROOTS: dict[str, RootBuilder] = {
+    "region": _region,
+    "node": _node,
+    "nodes": _nodes,
+    "deputies": _deputies,
+    "regions": _regions,
+    "stations": _stations,
+    "groups": _groups,
+}
+
+
+def build_statement(
+    schema: GraphQLSchema,
+    prepared: Prepared,
+    operation: OperationDefinitionNode,
+    variables: Any,
+    context: Context,
+) -> Any:
+    doc = Document(schema, prepared.fragments, variables)
+    builder = Builder(doc, context.caller, context.settings, RELATIONS, ROW_TYPES)
+    query_type = schema.query_type
+    assert query_type is not None
+    pairs: list[tuple[str, ColumnElement[Any]]] = []
+    for response_key, nodes in collect(doc, query_type, [operation.selection_set]).items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            pairs.append((response_key, sqljson.string("Query")))
+            continue
+        root = ROOTS.get(name)
+        if root is None:
+            raise Unsupported(name)
+        pairs.append((response_key, root(builder, query_type.fields[name], nodes)))
+    return select(cast(sqljson.build_object(pairs), Text))
+
+
+class CompiledPath:
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.schema = schema
+        self.documents = DocumentCache(schema)
+
+    async def run(self, body: Any, context: Context) -> bytes | None:
+        """The whole response body, or None to hand the request to the resolver path."""
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return None
+        prepared = self.documents.get(body["query"])
+        if prepared is None:
+            return None
+        operation = _operation(prepared.document, body.get("operationName"))
+        if operation is None or operation.operation is not OperationType.QUERY:
+            return None
+        inputs = body.get("variables") or {}
+        if not isinstance(inputs, dict):
+            return None
+        variables = get_variable_values(self.schema, operation.variable_definitions or (), inputs)
+        if isinstance(variables, list):
+            return None
+        try:
+            statement = build_statement(self.schema, prepared, operation, variables, context)
+        except Unsupported:
+            return None
+        except sqljson.TooWide:
+            return None
+        data = (await context.db.execute(statement)).scalar_one()
+        return b'{"data":' + data.encode() + b"}"
