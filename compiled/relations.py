@@ -182,7 +182,7 @@ class Ancestors:
     def build(
         self, b: Builder, row: FromClause, field_def: GraphQLField, nodes: list[FieldNode]
     ) -> ColumnElement[Any]:
-        a = regions.regions.alias("ancestor")
+        a = regions.regions.alias()
         value = b.object_json(named_type(field_def), a, nodes)
         position = func.array_position(row.c.lineage, a.c.code)
         found = select(

@@ -36,7 +36,7 @@ class AttendancesByMeetingLoader(PageLoader):
     ordering = Ordering("attendance", (attendances.c.id,))
 
 
-_meeting = meetings.alias("attended")
+_meeting = meetings.alias()
 
 
 class AttendancesByDeputyLoader(PageLoader):

@@ -203,8 +203,8 @@ class MembershipsByCommitteeLoader(RowsByKeyLoader):
     key = memberships.c.committee_id
 
 
-_parent_region = regions.alias("parent_region")
-_parent_congress = congresses.alias("parent_congress")
+_parent_region = regions.alias()
+_parent_congress = congresses.alias()
 
 
 class DeputiesByRegionLoader(PageLoader):

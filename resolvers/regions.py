@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.dialects.postgresql import array
-from sqlalchemy.orm import aliased
 
 from db.enums import Level
 from db.regions import Region as RegionRow
@@ -31,7 +30,7 @@ class ChildrenByRegionLoader(PageLoader):
     ordering = BY_CODE
 
 
-_ancestor = aliased(RegionRow.__table__, name="ancestor")
+_ancestor = regions.alias()
 
 
 def in_subtree(lineage: ColumnElement[Any], code: ColumnElement[Any] | str) -> ColumnElement[bool]:

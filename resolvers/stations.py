@@ -67,7 +67,7 @@ class StationByIdLoader(RowByKeyLoader):
     key = stations.c.id
 
 
-_parent_region = regions.alias("parent_region")
+_parent_region = regions.alias()
 
 
 class StationsByRegionLoader(PageLoader):
