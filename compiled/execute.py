@@ -21,6 +21,7 @@ from graphql import (
     parse,
     validate,
 )
+import orjson
 from graphql.execution.values import get_variable_values
 from sqlalchemy import ColumnElement, Text, cast, func, select
 
@@ -29,10 +30,12 @@ from compiled.build import Builder, Unsupported, as_input, named_type
 from compiled.collect import Document, collect
 from compiled.relations import NODES, RELATIONS, ROW_TYPES, deputy_args
 from resolvers import deputies, groups, regions, stations
-from resolvers.ids import decode_id
+from resolvers.ids import decode_id, decode_int_id
 from schema.deputies import deputy_order, deputy_spec
 from schema.stations import StationFilter, station_extra
 from service.context import Context
+from service.errors import masked_error
+from service.limits import check_limits
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,9 @@ log = logging.getLogger(__name__)
 class Prepared:
     document: DocumentNode
     fragments: dict[str, FragmentDefinitionNode]
+
+
+MAX_CACHED_QUERY = 20_000  # characters; longer documents are parsed each time, never kept
 
 
 class DocumentCache:
@@ -67,7 +73,8 @@ class DocumentCache:
                 if isinstance(d, FragmentDefinitionNode)
             }
             prepared = Prepared(document, fragments)
-        self.entries[query] = prepared
+        if len(query) <= MAX_CACHED_QUERY:
+            self.entries[query] = prepared
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
         return prepared
@@ -98,7 +105,7 @@ def _node_json(b: Builder, global_id: str, nodes: list[FieldNode]) -> ColumnElem
     if decoded is None or decoded[0] not in NODES:
         raise Unsupported("id")  # the resolver path reports the invalid ID
     type_name, key = decoded
-    if type_name != "Region" and not key.isdigit():
+    if type_name != "Region" and decode_int_id(global_id, type_name) is None:
         raise Unsupported("id")
     loader = NODES[type_name]
     row = loader.query.subquery()
@@ -196,6 +203,10 @@ class CompiledPath:
         inputs = body.get("variables") or {}
         if not isinstance(inputs, dict):
             return None
+        if check_limits(
+            self.schema, prepared.document, inputs, body.get("operationName"), context.settings
+        ):
+            return None  # the resolver path refuses it with the same errors
         variables = get_variable_values(self.schema, operation.variable_definitions or (), inputs)
         if isinstance(variables, list):
             return None
@@ -205,5 +216,9 @@ class CompiledPath:
             return None
         except sqljson.TooWide:
             return None
-        data = (await context.db.execute(statement)).scalar_one()
+        try:
+            data = (await context.db.execute(statement)).scalar_one()
+        except Exception as exc:
+            error = masked_error(exc, statement_timeout_ms=context.settings.statement_timeout_ms)
+            return orjson.dumps({"data": None, "errors": [error.formatted]})
         return b'{"data":' + data.encode() + b"}"

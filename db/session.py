@@ -27,8 +27,11 @@ class RequestDatabase:
         # A connection handed in (by a test) belongs to the caller: never closed here.
         self._owned = connection is None
         self._lock = asyncio.Lock()
+        self._closed = False
 
     async def _get(self) -> AsyncConnection:
+        if self._closed:
+            raise RuntimeError("the request's database handle is closed")
         if self._connection is None:
             assert self._engine is not None
             self._connection = await self._engine.connect()
@@ -56,6 +59,7 @@ class RequestDatabase:
                     yield connection
 
     async def close(self) -> None:
+        self._closed = True
         if self._owned and self._connection is not None:
             await self._connection.close()
             self._connection = None

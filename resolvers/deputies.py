@@ -235,6 +235,7 @@ class DeputiesByRegionLoader(PageLoader):
         spec, order = extra  # type: ignore[misc]
         return ordering(order, spec)
 
+
 class DeputiesByCongressLoader(PageLoader):
     """Congress.deputies: mandates in each congress (its current term unless a number is given)."""
 
@@ -248,7 +249,9 @@ class DeputiesByCongressLoader(PageLoader):
             *mandate_conditions(spec),
         )
         return (
-            deputy_query(spec).select_from(deputies.join(_parent_congress, true())).where(in_congress)
+            deputy_query(spec)
+            .select_from(deputies.join(_parent_congress, true()))
+            .where(in_congress)
         )
 
     def page_ordering(self, extra: Hashable) -> Ordering:

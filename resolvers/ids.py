@@ -22,9 +22,16 @@ def decode_id(global_id: str) -> tuple[str, str] | None:
     return type_name, key
 
 
+MAX_KEY = 2_147_483_647
+
+
 def decode_int_id(global_id: str, type_name: str) -> int | None:
     """The integer key of an ID of the given type, or None if it is not one."""
     decoded = decode_id(global_id)
-    if decoded is None or decoded[0] != type_name or not decoded[1].isdigit():
+    if decoded is None or decoded[0] != type_name:
         return None
-    return int(decoded[1])
+    key = decoded[1]
+    # ASCII digits only ('²' is a digit to str.isdigit), and within PostgreSQL's integer.
+    if not (key.isascii() and key.isdigit()) or int(key) > MAX_KEY:
+        return None
+    return int(key)

@@ -62,7 +62,10 @@ def region_search_query(level: Level | None, search: str | None) -> Select[Any]:
     if search:
         term = search.strip()
         query = query.where(
-            or_(regions.c.name.contains(term, autoescape=True), regions.c.code.startswith(term))
+            or_(
+                regions.c.name.contains(term, autoescape=True),
+                regions.c.code.startswith(term, autoescape=True),
+            )
         )
     return query
 

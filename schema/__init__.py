@@ -21,7 +21,7 @@ from schema.mutations.contacts import ContactMutation
 from schema.mutations.deputies import DeputyMutation
 from schema.mutations.groups import GroupMutation
 from schema.mutations.stations import StationMutation
-from schema.node import Node, decode_id
+from schema.node import Node, decode_id, decode_int_id
 from schema.regions import Region, RegionQuery
 from schema.reports import ReportQuery
 from schema.stations import Reception, Station, StationQuery
@@ -51,7 +51,7 @@ async def load_node(info: Info, global_id: str) -> Node | None:
     if decoded is None or decoded[0] not in NODE_TYPES:
         raise GraphQLError(f"{global_id!r} is not a valid ID.")
     type_name, key = decoded
-    if type_name != "Region" and not key.isdigit():
+    if type_name != "Region" and decode_int_id(global_id, type_name) is None:
         raise GraphQLError(f"{global_id!r} is not a valid ID.")
     return await NODE_TYPES[type_name].load(info, key)  # type: ignore[attr-defined, no-any-return]
 
@@ -64,7 +64,12 @@ class NodeQuery:
 
     @strawberry.field(description="Fetch objects by global IDs; null for each one not found.")
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        return list(await asyncio.gather(*(load_node(info, i) for i in ids)))
+        # Wait for every load before raising, so none runs on after the request ends.
+        found = await asyncio.gather(*(load_node(info, i) for i in ids), return_exceptions=True)
+        for result in found:
+            if isinstance(result, BaseException):
+                raise result
+        return list(found)  # type: ignore[arg-type]
 
 
 Query = merge_types(

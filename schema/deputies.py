@@ -85,7 +85,9 @@ def _id_key(global_id: str | None, type_name: str) -> tuple[int | None, bool]:
     return key, key is None
 
 
-def deputy_spec(given: DeputyFilter | None, *, term_number: int | None = None) -> resolve.DeputySpec:
+def deputy_spec(
+    given: DeputyFilter | None, *, term_number: int | None = None
+) -> resolve.DeputySpec:
     f = given or DeputyFilter()
     congress, bad_congress = _id_key(f.congress_id, "Congress")
     station, bad_station = _id_key(f.station_id, "Station")

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -21,8 +22,10 @@ from db.session import RequestDatabase
 from schema import build_schema
 from service.auth import AuthError, caller_from_header
 from service.context import Context
+from service.errors import BodyLimitMiddleware
 from service.exports import report_routes
 from service.graphiql import graphiql_page, static_mount
+from service.limits import count_tokens, guard_schema
 from service.settings import Settings, get_settings
 
 DatabaseFactory = Callable[[], RequestDatabase]
@@ -32,7 +35,10 @@ RESOLVER_PATH_HEADER = "x-registry-path"
 
 class RegistryGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings, database: DatabaseFactory) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+        super().__init__(
+            guard_schema(build_schema(), settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+        )
         self.settings = settings
         self.database = database
         self.compiled = CompiledPath(self.schema._schema)
@@ -74,6 +80,10 @@ class RegistryGraphQL(GraphQL[Context, None]):
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
             return None
+        query = body.get("query") if isinstance(body, dict) else None
+        limit = self.settings.max_tokens
+        if isinstance(query, str) and count_tokens(query, stop_after=limit) > limit:
+            return None  # the resolver path answers TOKEN_LIMIT
         return await self.compiled.run(body, context)
 
 
@@ -112,4 +122,5 @@ def create_app(
             static_mount(),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
     )

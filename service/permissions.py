@@ -30,4 +30,6 @@ def can_write_in(caller: Caller, lineage: Sequence[str]) -> bool:
     """Whether the caller may write in the region with this lineage."""
     if caller.role == "admin":
         return True
-    return caller.role == "editor" and caller.region_code is not None and caller.region_code in lineage
+    return (
+        caller.role == "editor" and caller.region_code is not None and caller.region_code in lineage
+    )

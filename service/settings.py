@@ -27,8 +27,16 @@ class Settings(BaseSettings):
     port: int = 8000
     pool_size: int = 10
     max_page_size: int = Field(default=100, description="Largest `first` a connection accepts.")
-    default_page_size: int = 20
+    default_page_size: int = 100
     statement_timeout_ms: int = 15_000
+    max_depth: int = Field(default=12, description="Deepest nesting of selections in a query.")
+    max_aliases: int = Field(default=30, description="Most aliased fields in one operation.")
+    max_tokens: int = Field(default=2000, description="Most lexical tokens in one document.")
+    max_cost: int = Field(
+        default=50_000, description="Highest computed query cost (see service/limits.py)."
+    )
+    max_body_bytes: int = Field(default=1_048_576, description="Largest request body in bytes.")
+    introspection: bool = Field(default=True, description="Answer __schema/__type queries.")
     graphiql: bool = True
     jwt_secret: str | None = Field(
         default=None,

@@ -161,3 +161,14 @@ def admin(client: GraphQLClient) -> GraphQLClient:
 
 def project_path(*parts: str) -> Path:
     return PROJECT_ROOT.joinpath(*parts)
+
+
+@pytest.fixture
+async def roomy(settings: Settings, connection: AsyncConnection) -> AsyncIterator[GraphQLClient]:
+    """A client of an app with loose cost limits, for the deliberately huge test queries
+    (the national drill-down of the N+1 test) that production limits rightly refuse."""
+    loose = settings.model_copy(update={"max_depth": 20, "max_cost": 10**10})
+    app = create_app(loose, database=lambda: RequestDatabase(connection=connection))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield GraphQLClient(http, loose)

@@ -36,7 +36,8 @@ query($code: String!) { region(code: $code) {
 """
 
 
-async def test_story_through_the_api(admin: GraphQLClient, connection: AsyncConnection) -> None:
+async def test_story_through_the_api(roomy: GraphQLClient, connection: AsyncConnection) -> None:
+    admin = roomy.as_role("admin")
     before = await table_counts(connection)
     # Deputies at three levels, all living in 龙山区 (220402) of 辽源市, Jilin.
     provincial = await new_deputy(admin, "省代表甲", "220402100", "220000", gender="MALE")
@@ -175,7 +176,9 @@ async def test_story_through_the_api(admin: GraphQLClient, connection: AsyncConn
     assert ours["receptions"]["nodes"] == [
         {"visitors": 23, "deputies": [{"name": "省代表甲"}, {"name": "市代表乙"}]}
     ]
-    (ours_group,) = [g for g in region["congress"]["groups"]["nodes"] if g["name"] == "龙山区五级代表小组"]
+    (ours_group,) = [
+        g for g in region["congress"]["groups"]["nodes"] if g["name"] == "龙山区五级代表小组"
+    ]
     assert {m["deputy"]["name"]: m["role"] for m in ours_group["members"]} == {
         "省代表甲": "LEADER",
         "市代表乙": "DEPUTY_LEADER",

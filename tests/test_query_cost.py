@@ -41,10 +41,10 @@ async def deep_cost(client: GraphQLClient, page_size: int) -> tuple[int, int]:
 
 
 async def test_deep_query_costs_the_same_for_2_and_50_deputies_per_congress(
-    client: GraphQLClient,
+    roomy: GraphQLClient,
 ) -> None:
-    small, small_rows = await deep_cost(client, 2)
-    large, large_rows = await deep_cost(client, 50)
+    small, small_rows = await deep_cost(roomy, 2)
+    large, large_rows = await deep_cost(roomy, 50)
     assert large_rows > small_rows > 0
     assert small == large
     assert large <= DEEP_DEPTH
@@ -62,8 +62,8 @@ async def test_nodes_cost_one_statement_per_type(client: GraphQLClient, ids: int
     assert statements == 2
 
 
-async def test_compiled_path_answers_a_deep_query_in_one_statement(client: GraphQLClient) -> None:
-    data, statements = await client.count_statements(DEEP, {"n": 50}, path="compiled")
-    resolved, _ = await client.count_statements(DEEP, {"n": 50}, path="resolver")
+async def test_compiled_path_answers_a_deep_query_in_one_statement(roomy: GraphQLClient) -> None:
+    data, statements = await roomy.count_statements(DEEP, {"n": 50}, path="compiled")
+    resolved, _ = await roomy.count_statements(DEEP, {"n": 50}, path="resolver")
     assert data == resolved
     assert statements == 1

@@ -1,0 +1,188 @@
+"""Health for load balancers and orchestrators, and a clean exit of the process.
+
+- `GET /healthz`: the process is alive and its event loop answers. No database work, so
+  a database outage never makes an orchestrator restart healthy processes. Failing: restart.
+- `GET /readyz`: the process can answer: PostgreSQL is reachable within
+  `readiness_timeout_ms` and its schema is at the migrations' head. Failing (503 with
+  Retry-After): take the process out of rotation, don't restart it; it comes back by itself.
+
+A database *ahead* of this code (a revision it does not know: the next release's
+migrations ran first, as a rolling deploy does) is ready: migrations are written to be
+compatible with the release before them (see docs/operations.md). A database *behind* it
+is not: this code may use tables or columns that are not there yet.
+
+`exit_cleanly_on_signals` makes SIGTERM end the `serve` process through SystemExit after
+uvicorn's graceful shutdown, so that exit hooks (the embedded PostgreSQL's stop) run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from types import FrameType
+from typing import Any
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from db.session import RequestDatabase
+from service.faults import describe, is_unavailable, retry_after_header
+from service.observability import setting
+
+log = logging.getLogger("registry.health")
+
+DEFAULT_READINESS_TIMEOUT_MS = 2000
+VERSION_TABLE = "alembic_version"
+
+
+@dataclass(frozen=True)
+class Migrations:
+    heads: frozenset[str]  # the revisions this code expects the database to be at
+    known: frozenset[str]  # every revision this code has
+
+
+@cache
+def migrations() -> Migrations:
+    """The migration heads and revisions of this code (read once: they don't change while
+    the process runs)."""
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return Migrations(
+        heads=frozenset(script.get_heads()),
+        known=frozenset(r.revision for r in script.walk_revisions()),
+    )
+
+
+@dataclass
+class Readiness:
+    ready: bool
+    body: dict[str, Any]
+
+
+async def _database_revisions(db: RequestDatabase) -> set[str] | None:
+    """The revisions recorded in the database, or None when it was never migrated."""
+    exists = (await db.execute(text(f"SELECT to_regclass('{VERSION_TABLE}') IS NOT NULL"))).scalar()
+    if not exists:
+        return None
+    rows = await db.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    return {str(r) for r in rows.scalars()}
+
+
+def _judge(revisions: set[str] | None, code: Migrations) -> Readiness:
+    expected = sorted(code.heads)
+    if revisions is None or not revisions:
+        return Readiness(
+            False,
+            {
+                "status": "not ready",
+                "database": "reachable",
+                "migrations": "none applied: run `registry migrate`",
+                "expected": expected,
+            },
+        )
+    if revisions == code.heads:
+        return Readiness(
+            True,
+            {
+                "status": "ready",
+                "database": "reachable",
+                "migrations": "current",
+                "revision": expected,
+            },
+        )
+    if not revisions <= code.known:
+        # Newer migrations than this code knows: a deploy in progress migrated first.
+        return Readiness(
+            True,
+            {
+                "status": "ready",
+                "database": "reachable",
+                "migrations": "ahead of this code",
+                "revision": sorted(revisions),
+                "expected": expected,
+            },
+        )
+    return Readiness(
+        False,
+        {
+            "status": "not ready",
+            "database": "reachable",
+            "migrations": "behind: run `registry migrate`",
+            "revision": sorted(revisions),
+            "expected": expected,
+        },
+    )
+
+
+async def check_readiness(database: Callable[[], RequestDatabase], timeout: float) -> Readiness:
+    """Whether the database answers in time and its schema is current."""
+    code = await asyncio.to_thread(migrations)
+    db = database()
+    try:
+        revisions = await asyncio.wait_for(_database_revisions(db), timeout)
+    except TimeoutError:
+        return Readiness(
+            False,
+            {"status": "unavailable", "database": f"no answer within {timeout * 1000:.0f} ms"},
+        )
+    except Exception as error:
+        if not is_unavailable(error):
+            log.exception("readiness check failed")
+        return Readiness(
+            False, {"status": "unavailable", "database": "unreachable", "error": describe(error)}
+        )
+    finally:
+        try:
+            await db.close()
+        except Exception as error:  # a connection lost mid-check cannot be closed politely
+            log.debug("closing after readiness check: %s", describe(error))
+    return _judge(revisions, code)
+
+
+def health_routes(database: Callable[[], RequestDatabase], settings: object = None) -> list[Route]:
+    """GET /healthz and GET /readyz (see the module's doc)."""
+    timeout = int(setting(settings, "readiness_timeout_ms", DEFAULT_READINESS_TIMEOUT_MS)) / 1000
+    no_store = {"Cache-Control": "no-store"}
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "pid": os.getpid()}, headers=no_store)
+
+    async def readyz(_: Request) -> JSONResponse:
+        readiness = await check_readiness(database, timeout)
+        if readiness.ready:
+            return JSONResponse(readiness.body, headers=no_store)
+        return JSONResponse(
+            readiness.body, status_code=503, headers=no_store | retry_after_header(settings)
+        )
+
+    return [
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/readyz", readyz, methods=["GET", "HEAD"]),
+    ]
+
+
+def _exit_now(signum: int, _: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def exit_cleanly_on_signals() -> None:
+    """Let SIGTERM end the process with SystemExit(0) instead of killing it on the spot.
+
+    uvicorn catches SIGTERM itself: it stops accepting connections, lets in-flight requests
+    finish, runs the lifespan shutdown (the pool closes) and then raises the signal again
+    under the handler that was there before it started. Python's default handler would end
+    the process without running exit hooks, and pgserver stops the embedded PostgreSQL in
+    one. Call this before `uvicorn.run`. (With several workers, uvicorn's supervisor returns
+    normally after its workers have finished, and the hooks run anyway.)
+    """
+    signal.signal(signal.SIGTERM, _exit_now)

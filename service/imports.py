@@ -1,0 +1,308 @@
+"""Importing rosters from CSV and XLSX: the command line, the HTTP upload and the template.
+
+Four kinds (docs/import-format.md has the column layout): deputies with their mandates
+(one row per mandate), station assignments, group memberships and attendance. One import
+is one transaction, set-based, so that 100,000 rows take seconds rather than the minutes
+of 100,000 calls of create_deputy:
+1. each row's values are parsed and checked (service.import_parse);
+2. the rows are COPYed into a temporary staging table;
+3. every reference and rule is checked by a few SQL statements over the whole table
+   (service.imports_deputies, service.imports_links);
+4. the writes are INSERT ... SELECT and UPDATE ... FROM, of what differs only.
+With any error nothing is written, and every bad row is reported with its line, column
+and reason. A dry run does all four steps and rolls back, so it reports exactly what a real
+run would write. Rows are matched on natural keys, so a file imported twice changes nothing
+the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from db.session import RequestDatabase
+from service import imports_deputies, imports_links
+from service.auth import AuthError, caller_from_header
+from service.import_parse import (
+    KINDS,
+    BadFile,
+    Progress,
+    RowError,
+    no_progress,
+    parse,
+    sniff_format,
+    template,
+)
+from service.permissions import can_write
+from service.settings import Settings
+
+# One statement of an import may take longer than a request's 15 s (a national roster);
+# the advisory lock keeps two imports from creating the same new person twice.
+STATEMENT_TIMEOUT = "10min"
+IMPORT_LOCK = 7_309_001
+MAX_UPLOAD = 200 * 1024 * 1024
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Importer:
+    """Who imports: the audit log's actor, and the region an editor may write in."""
+
+    subject: str
+    role: str
+    region_code: str | None = None
+
+
+@dataclass
+class Outcome:
+    kind: str
+    dry_run: bool
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    # What was written, or in a dry run would be: {"deputies.created": 3, ...}.
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def written(self) -> bool:
+        return not self.dry_run and not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "dryRun": self.dry_run,
+            "written": self.written,
+            "rows": self.rows,
+            "counts": self.counts,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+async def _stage(conn: AsyncConnection, kind: str, records: list[tuple[Any, ...]]) -> None:
+    spec = KINDS[kind]
+    await conn.execute(text("DROP TABLE IF EXISTS import_rows"))
+    await conn.execute(text(f"CREATE TEMP TABLE import_rows ({spec.staging_ddl()}) ON COMMIT DROP"))
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(
+        "import_rows", records=records, columns=["line", *spec.column_names()]
+    )
+    # Temporary tables are never analysed by autovacuum, and the joins need their size.
+    await conn.execute(text("ANALYZE import_rows"))
+
+
+async def import_into(
+    conn: AsyncConnection,
+    kind: str,
+    data: bytes,
+    fmt: str,
+    importer: Importer,
+    progress: Progress = no_progress,
+) -> Outcome:
+    """Check a file and write it on a connection inside a transaction that the caller
+    owns, and rolls back when the outcome has errors."""
+    outcome = Outcome(kind, dry_run=False)
+    records, outcome.errors = parse(kind, data, fmt, progress)
+    outcome.rows = len(records)
+    if any(e.line == 1 for e in outcome.errors):
+        return outcome  # a wrong header: the rows cannot be read
+    await conn.execute(text(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'"))
+    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
+    progress("staging", 0, 1)
+    await _stage(conn, kind, records)
+    progress("staging", 1, 1)
+    module: Any = imports_deputies if kind == "deputies" else imports_links
+    progress("checking", 0, 1)
+    editor_region = importer.region_code if importer.role != "admin" else None
+    found = [RowError(*e) for e in await module.check(conn, kind, editor_region)]
+    # One report per cell: a row's value error hides what SQL says of the same cell.
+    seen = {(e.line, e.column) for e in outcome.errors}
+    outcome.errors += [e for e in found if (e.line, e.column) not in seen]
+    outcome.errors.sort(key=lambda e: (e.line, e.column or "", e.code))
+    progress("checking", 1, 1)
+    if not outcome.errors:
+        progress("writing", 0, 1)
+        outcome.counts = await module.apply(conn, kind, importer.subject, importer.role)
+        progress("writing", 1, 1)
+    await conn.execute(text("DROP TABLE IF EXISTS import_rows"))
+    return outcome
+
+
+class _RollBack(Exception):
+    """Raised inside the transaction to undo a dry run or a file with errors."""
+
+
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+
+
+async def run_import(
+    transaction: Transaction,
+    kind: str,
+    data: bytes,
+    fmt: str,
+    importer: Importer,
+    dry_run: bool,
+    progress: Progress = no_progress,
+) -> Outcome:
+    """A whole import in one transaction, committed only when real and free of errors."""
+    if kind not in KINDS:
+        raise BadFile(f"no import kind {kind!r}; kinds: {', '.join(KINDS)}")
+    outcome = Outcome(kind, dry_run)
+    try:
+        async with transaction() as conn:
+            outcome = await import_into(conn, kind, data, fmt, importer, progress)
+            outcome.dry_run = dry_run
+            if dry_run or outcome.errors:
+                raise _RollBack
+    except _RollBack:
+        pass
+    return outcome
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+async def _body(request: Request) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_UPLOAD:
+            raise BadFile(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in ("1", "true", "yes")
+
+
+def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -> list[Route]:
+    """POST /imports/{kind} (the file as the body; ?dryRun=true to only check) and
+    GET /imports/{kind}/template.csv|xlsx."""
+
+    async def upload(request: Request) -> Response:
+        try:
+            caller = caller_from_header(settings, request.headers.get("authorization"))
+        except AuthError as refused:
+            return JSONResponse({"error": str(refused)}, status_code=401)
+        if not can_write(caller):
+            status = 401 if caller.role == "anonymous" else 403
+            return JSONResponse({"error": "Importing needs an editor or admin token."}, status)
+        kind = request.path_params["kind"]
+        if kind not in KINDS:
+            return JSONResponse({"error": f"no import kind {kind!r}"}, status_code=404)
+        db = database()
+        try:
+            data = await _body(request)
+            fmt = sniff_format(
+                data, request.query_params.get("filename"), request.headers.get("content-type")
+            )
+            importer = Importer(caller.subject, caller.role, caller.region_code)
+            outcome = await run_import(
+                db.transaction, kind, data, fmt, importer, _flag(request, "dryRun")
+            )
+        except BadFile as bad:
+            return JSONResponse({"error": f"The file cannot be read: {bad}."}, status_code=400)
+        finally:
+            await db.close()
+        # A real run with errors wrote nothing: 422, with every error in the body.
+        status = 422 if outcome.errors and not outcome.dry_run else 200
+        return JSONResponse(outcome.as_dict(), status_code=status)
+
+    async def download(request: Request) -> Response:
+        kind, fmt = request.path_params["kind"], request.path_params["fmt"]
+        if kind not in KINDS or fmt not in ("csv", "xlsx"):
+            return PlainTextResponse(
+                f"templates: /imports/<{'|'.join(KINDS)}>/template.<csv|xlsx>", status_code=404
+            )
+        media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_TYPE
+        return Response(
+            template(kind, fmt),
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{kind}-template.{fmt}"'},
+        )
+
+    return [
+        Route("/imports/{kind}", upload, methods=["POST"]),
+        Route("/imports/{kind}/template.{fmt}", download),
+    ]
+
+
+# ---------------------------------------------------------------- command line
+
+
+async def import_file(
+    settings: Settings, path: str, kind: str, dry_run: bool, progress: Progress = no_progress
+) -> Outcome:
+    """The command line's import: as an admin, on a connection of its own."""
+    import getpass
+    from pathlib import Path
+
+    from db.engine import create_engine
+
+    data = Path(path).read_bytes()
+    engine = create_engine(settings)
+    try:
+        importer = Importer(f"cli:{getpass.getuser()}", "admin")
+        return await run_import(
+            engine.begin, kind, data, sniff_format(data, path), importer, dry_run, progress
+        )
+    finally:
+        await engine.dispose()
+
+
+def cli_import(path: str, kind: str, dry_run: bool, settings: Settings) -> int:
+    """`registry import`: a progress bar per stage, then the counts or every error."""
+    import asyncio
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:,} rows", style="dim"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        try:
+            outcome = asyncio.run(import_file(settings, path, kind, dry_run, progress))
+        except (BadFile, OSError) as bad:
+            console.print(f"[red]cannot import {path}: {bad}[/red]")
+            return 2
+    if outcome.errors:
+        table = Table("line", "column", "code", "message", title=f"{len(outcome.errors)} errors")
+        for e in outcome.errors[:200]:
+            table.add_row(str(e.line), e.column or "", e.code, e.message)
+        console.print(table)
+        if len(outcome.errors) > 200:
+            console.print(f"... and {len(outcome.errors) - 200} more")
+        console.print("[red]nothing was written[/red]")
+        return 1
+    verb = "would write" if dry_run else "wrote"
+    counts = ", ".join(f"{k} {v:,}" for k, v in outcome.counts.items() if v) or "nothing new"
+    console.print(f"{outcome.rows:,} rows checked; {verb}: {counts}")
+    return 0
+
+
+async def _transaction_of(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+    yield conn

@@ -1,0 +1,231 @@
+"""Schemathesis in GraphQL mode against the service served over real HTTP.
+
+The service runs under uvicorn in a thread on a free local port, on the test database,
+through a read-only connection pool (nothing a generated request does can stay behind).
+The schema is loaded from the server's own introspection; a fixed number of generated
+queries and mutations, valid and invalid, are sent anonymously. No answer may be a 5xx,
+no error may be an INTERNAL one (a bug the masking hid), and every error must be either
+a request error found before execution (syntax, validation, variables) or carry
+`extensions.code`, or be one of the resolvers' deliberate messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.graphql import nodes
+from schemathesis.specs.graphql.scalars import CUSTOM_SCALARS
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from db.engine import async_url
+from db.session import RequestDatabase
+from service.settings import Settings
+from tests.test_limits import guarded_app
+
+EXAMPLES = 150
+
+# Errors with a path and no code that resolvers raise on purpose.
+DELIBERATE = re.compile(
+    r"is not a valid ID|^Invalid cursor |^`first` must not be negative|^`first` may be at most"
+)
+# Text that must never reach a client.
+LEAKS = re.compile(r"Traceback|\[SQL:|\bSELECT\b|sqlalchemy|asyncpg|psycopg|File \"/")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    url: str
+    pool: dict[str, AsyncEngine]
+
+    def checked_out(self) -> int:
+        """Database connections the service holds right now (none between requests)."""
+        engine = self.pool.get("engine")
+        return engine.pool.checkedout() if engine is not None else 0  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, engine: AsyncEngine) -> Iterator[Server]:
+    """The service under uvicorn on a free port (`engine` has migrated and seeded)."""
+    import uvicorn
+
+    fuzz_settings = settings.model_copy(update={"statement_timeout_ms": 5000})
+    pool: dict[str, AsyncEngine] = {}
+
+    def database() -> RequestDatabase:
+        # Built on first use, inside the server's event loop, which asyncpg binds it to.
+        if "engine" not in pool:
+            assert fuzz_settings.database_url is not None
+            pool["engine"] = create_async_engine(
+                async_url(fuzz_settings.database_url),
+                pool_size=4,
+                connect_args={
+                    "server_settings": {
+                        "default_transaction_read_only": "on",
+                        "statement_timeout": str(fuzz_settings.statement_timeout_ms),
+                    }
+                },
+            )
+        return RequestDatabase(engine=pool["engine"])
+
+    app = guarded_app(fuzz_settings, database)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    uvicorn_server = uvicorn.Server(config)
+
+    async def serve() -> None:
+        try:
+            await uvicorn_server.serve()
+        finally:
+            if "engine" in pool:
+                await pool["engine"].dispose()
+
+    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uvicorn_server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield Server(f"http://127.0.0.1:{port}", pool)
+    finally:
+        uvicorn_server.should_exit = True
+        thread.join(timeout=15)
+
+
+def problems_in(response: requests.Response) -> list[str]:
+    if response.status_code >= 500:
+        return [f"HTTP {response.status_code}: {response.text[:300]}"]
+    if LEAKS.search(response.text):
+        return [f"leaked internals: {response.text[:300]}"]
+    if response.status_code != 200:
+        return []  # a clear 4xx is a fine answer to a hostile request
+    try:
+        body: dict[str, Any] = response.json()
+    except ValueError:
+        return [f"not JSON: {response.text[:300]}"]
+    found = []
+    for error in body.get("errors") or []:
+        code = (error.get("extensions") or {}).get("code")
+        message = str(error.get("message"))
+        if code == "INTERNAL":
+            found.append(f"INTERNAL error (see the registry.errors log): {error}")
+        elif code is None and "path" in error and not DELIBERATE.search(message):
+            found.append(f"unmasked error: {error}")
+    return found
+
+
+SAMPLE_IDS = """
+{ regions(first: 10) { nodes { id } } deputies(first: 10) { nodes { id mandates { id } } }
+  stations(first: 5) { nodes { id } } groups(first: 5) { nodes { id } }
+  region(code: "110000") { congress { id currentTerm { id } committees { id } } } }
+"""
+
+
+def _ids(value: object) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "id" and isinstance(inner, str):
+                yield inner
+            else:
+                yield from _ids(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _ids(inner)
+
+
+@pytest.fixture
+def real_ids(server: Server) -> Iterator[list[str]]:
+    """IDs of existing objects, so that generated requests reach rows, not only 'not found'."""
+    response = requests.post(f"{server.url}/graphql", json={"query": SAMPLE_IDS}, timeout=30)
+    ids = sorted(set(_ids(response.json()["data"])))
+    assert len(ids) > 10, response.text
+    strings = st.one_of(st.sampled_from(ids), st.text(max_size=24))
+    schemathesis.graphql.scalar("ID", strings.map(nodes.String))
+    yield ids
+    CUSTOM_SCALARS.pop("ID", None)  # registered process-wide: leave no trace
+
+
+def test_generated_requests_get_clean_answers(server: Server, real_ids: list[str]) -> None:
+    schema = schemathesis.graphql.from_url(f"{server.url}/graphql", timeout=30)
+    strategy = st.one_of(
+        schema.as_strategy(GenerationMode.POSITIVE), schema.as_strategy(GenerationMode.NEGATIVE)
+    )
+    problems: dict[str, str] = {}
+    session = requests.Session()
+    sent = [0]
+
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        # Shrinking could take minutes; every problem is collected with its query instead.
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def send(case: Any) -> None:
+        held = server.checked_out()
+        response = case.call(session=session, timeout=30)
+        sent[0] += 1
+        found = problems_in(response)
+        time.sleep(0.02)  # work the request left running shows up within this
+        if server.checked_out() > held:
+            # Each such request takes a pooled connection for good: enough of them and
+            # the service stops answering.
+            found.append("a database connection stayed checked out after the answer")
+        for problem in found:
+            problems.setdefault(problem[:200], f"{problem}\n  request: {case.body!r}")
+
+    try:
+        send()
+    finally:
+        session.close()
+    assert sent[0] >= EXAMPLES // 2, f"only {sent[0]} requests were sent"
+    assert not problems, "\n\n".join(problems.values())
+    assert server.checked_out() == 0, "database connections leaked"
+
+
+def test_no_request_leaves_a_connection_behind(server: Server, real_ids: list[str]) -> None:
+    """Work a request leaves running (e.g. sibling loads of a failed gather) must not take
+    a pooled connection after the request has given its own back."""
+    hostile = [
+        ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["bad", *real_ids[:8]]}),
+        ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [*real_ids[:8], "bad"]}),
+        ('{ a: node(id: "bad") { id } b: deputies(first: 5) { nodes { name } } }', None),
+        ('{ regions(after: "bad") { totalCount } deputies(first: 5) { nodes { id } } }', None),
+    ]
+    leaks = []
+    with requests.Session() as session:
+        for query, variables in hostile:
+            held = server.checked_out()
+            response = session.post(
+                f"{server.url}/graphql", json={"query": query, "variables": variables}, timeout=30
+            )
+            assert response.status_code == 200, response.text
+            time.sleep(0.2)
+            if server.checked_out() > held:
+                leaks.append(query)
+    assert not leaks, f"connections still checked out after: {leaks}"
