@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -21,7 +22,6 @@ from graphql import (
     parse,
     validate,
 )
-import orjson
 from graphql.execution.values import get_variable_values
 from sqlalchemy import ColumnElement, Text, cast, func, select
 

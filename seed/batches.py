@@ -1,20 +1,37 @@
-"""The units of work: the national congress, then one province at a time.
+"""The units of work, in two phases.
 
-A province's batch holds everything below the national level that lives there, so memory
-stays bounded by the largest province and batches can be written while the next one is
-generated.
+1. Seats: the national congress's delegations, then every filled congress one province at a
+   time (deputies and mandates).
+2. Work: the national standing committee, then per province the committees' members,
+   contacts, meetings and attendance, the groups and the stations.
+
+Each batch is written while the next is generated; between the phases the indexes of
+deputies and mandates are rebuilt while the first work batch is generated. Seats are kept in
+memory per province until that province's work batch is done.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from seed.committees import assign_contacts, higher_pools, hold_meetings, staff_committees
 from seed.context import Context
 from seed.groups import professional_groups, regional_groups
-from seed.model import Batch, Mandate, rng_for
+from seed.model import Batch, Deputy, Mandate, rng_for
 from seed.params import RANK
 from seed.seats import congress_seats, fill_congress, national_seats
 from seed.stations import build_stations
 from seed.world import Congress
+
+
+@dataclass
+class Seated:
+    """What the seats phase leaves for the work phase of one province (or the nation)."""
+
+    congresses: list[Congress]
+    # Mandates by congress id, every term.
+    mandates: dict[int, list[Mandate]]
+    deputies: list[Deputy]
 
 
 def filled_congresses(ctx: Context) -> dict[str, list[Congress]]:
@@ -28,10 +45,14 @@ def filled_congresses(ctx: Context) -> dict[str, list[Congress]]:
     return by_province
 
 
-def national_batch(ctx: Context) -> Batch:
-    """The delegations of the National People's Congress and its standing committee's work."""
+def national_congress(ctx: Context) -> Congress:
+    return next(c for c in ctx.world.congresses if c.level == "NATIONAL")
+
+
+def national_seats_batch(ctx: Context, seated: dict[str, Seated]) -> Batch:
+    """The delegations of the National People's Congress."""
     batch = Batch("全国人民代表大会")
-    congress = next(c for c in ctx.world.congresses if c.level == "NATIONAL")
+    congress = national_congress(ctx)
     own: list[Mandate] = []
     for code, seats in sorted(
         national_seats(sorted(ctx.plan.delegations), ctx.plan.factor).items()
@@ -42,29 +63,51 @@ def national_batch(ctx: Context) -> Batch:
         own.extend(created)
         ctx.national[code] = list({m.deputy.id: m.deputy for m in created}.values())
         ctx.tick(province.name, 1)
-    _committee_work(ctx, batch, congress, own, [])
+    seated[congress.region.code] = Seated([congress], {congress.id: own}, batch.deputies)
     return batch
 
 
-def province_batch(ctx: Context, code: str, congresses: list[Congress]) -> Batch:
-    """Every filled congress of one province, their committees, groups and stations."""
-    province = ctx.world.region(code)
-    batch = Batch(province.name)
-    seated: dict[int, list[Mandate]] = {}
+def province_seats_batch(
+    ctx: Context, seated: dict[str, Seated], code: str, congresses: list[Congress]
+) -> Batch:
+    """Deputies and mandates of every filled congress of one province, top level first (so
+    that deputies who also sit lower down are there when the lower congress is filled)."""
+    batch = Batch(ctx.world.region(code).name)
+    mandates: dict[int, list[Mandate]] = {}
     for congress in congresses:
         rng = rng_for(ctx.seed, "congress", congress.region.code)
         seats = congress_seats(congress, ctx.plan.factor)
-        seated[congress.id] = fill_congress(ctx, batch, congress, seats, congress.region, rng)
-        ctx.tick(province.name, 1)
+        mandates[congress.id] = fill_congress(ctx, batch, congress, seats, congress.region, rng)
+        ctx.tick(batch.label, 1)
+    seated[code] = Seated(congresses, mandates, batch.deputies)
+    return batch
+
+
+def national_work_batch(ctx: Context, seated: dict[str, Seated]) -> Batch:
+    congress = national_congress(ctx)
+    done = seated.pop(congress.region.code)
+    batch = Batch("全国人民代表大会常务委员会")
+    _committee_work(ctx, batch, congress, done.mandates[congress.id], [])
+    ctx.tick(batch.label, 1)
+    return batch
+
+
+def province_work_batch(ctx: Context, seated: dict[str, Seated], code: str) -> Batch:
+    """Committees, groups and stations of one province."""
+    done = seated.pop(code)
+    province = ctx.world.region(code)
+    batch = Batch(province.name)
     national = ctx.national.get(code, [])
-    everyone = [m for mandates in seated.values() for m in mandates]
+    everyone = [m for mandates in done.mandates.values() for m in mandates]
     everyone += [m for d in national for m in d.mandates if m.level == "NATIONAL"]
     pools = higher_pools(ctx, everyone)
-    for congress in congresses:
+    for congress in done.congresses:
         if congress.standing_id is not None:
-            _committee_work(ctx, batch, congress, seated[congress.id], pools.get(congress.id, []))
-    if ctx.plan.covers(province) or any(ctx.plan.covers(c.region) for c in congresses):
-        build_stations(ctx, batch, province, [*national, *batch.deputies])
+            own = done.mandates[congress.id]
+            _committee_work(ctx, batch, congress, own, pools.get(congress.id, []))
+    if any(ctx.plan.covers(c.region) for c in done.congresses):
+        build_stations(ctx, batch, province, [*national, *done.deputies])
+    ctx.tick(batch.label, 1)
     return batch
 
 

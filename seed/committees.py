@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from seed.context import Context
-from seed.model import Batch, Deputy, Mandate
+from seed.model import Batch, Deputy, Mandate, between, day_between, pick
 from seed.names import Weighted
 from seed.params import (
     AS_OF,
@@ -97,13 +97,8 @@ def _pick(
     rng: random.Random, own: list[Mandate], higher: list[Mandate], higher_share: float
 ) -> Mandate:
     if higher and (not own or rng.random() < higher_share):
-        return rng.choice(higher)
-    return rng.choice(own)
-
-
-def _days(rng: random.Random, low: date, high: date) -> date:
-    span = (high - low).days
-    return low + timedelta(days=rng.randint(0, span)) if span > 0 else low
+        return pick(rng, higher)
+    return pick(rng, own)
 
 
 def assign_contacts(
@@ -124,7 +119,7 @@ def assign_contacts(
     share = HIGHER_PICK[congress.level]
     committee_id = congress.standing_id
     for member in members:
-        wanted = rng.randint(*CONTACTS_PER_MEMBER)
+        wanted = between(rng, *CONTACTS_PER_MEMBER)
         chosen: set[int] = set()
         for _ in range(wanted * 4):
             if len(chosen) >= wanted:
@@ -134,8 +129,8 @@ def assign_contacts(
             if deputy.id in member_ids or deputy.id in chosen:
                 continue
             start = max(
-                congress.term.start + timedelta(days=rng.randint(10, 120)),
-                mandate.start + timedelta(days=rng.randint(0, 60)),
+                congress.term.start + timedelta(days=between(rng, 10, 120)),
+                mandate.start + timedelta(days=between(rng, 0, 60)),
             )
             if start > AS_OF or not mandate.active_on(start):
                 continue
@@ -159,7 +154,7 @@ def _log_contacts(
             high = min(high, stop - timedelta(days=1))
     if low > high:
         return
-    days = sorted(_days(rng, low, high) for _ in range(rng.randint(*LOGS_PER_CONTACT)))
+    days = sorted(day_between(rng, low, high) for _ in range(between(rng, *LOGS_PER_CONTACT)))
     for day in days:
         channel = CHANNELS(rng)
         batch.add("contact_logs", (assignment, day, channel, contact_note(rng, channel)))
@@ -213,7 +208,7 @@ def _attend(
     higher: list[Mandate],
     share: float,
 ) -> None:
-    wanted = rng.randint(*ATTENDEES_PER_MEETING)
+    wanted = between(rng, *ATTENDEES_PER_MEETING)
     chosen: set[int] = set()
     for _ in range(wanted * 4):
         if len(chosen) >= wanted:

@@ -9,9 +9,10 @@ with COPY while the next one is generated in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 
@@ -28,13 +29,27 @@ from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seed.batches import filled_congresses, national_batch, province_batch
+from seed.batches import (
+    Seated,
+    filled_congresses,
+    national_seats_batch,
+    national_work_batch,
+    province_seats_batch,
+    province_work_batch,
+)
 from seed.context import Context
 from seed.model import COLUMNS, Batch, Ids
 from seed.scales import ScalePlan, parse_scale
 from seed.world import load_world
 from seed.writer import DeferredIndexes, advance_sequences, driver_of, last_ids, write_batch
 from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _timed(job: Callable[[], Batch]) -> tuple[Batch, float]:
+    started = time.perf_counter()
+    return job(), time.perf_counter() - started
 
 
 class _Bar:
@@ -88,9 +103,16 @@ async def seed_connection(
     ids = Ids(await last_ids(connection))
     ctx = Context(world, plan, seed, ids)
     by_province = filled_congresses(ctx)
-    jobs: list[Callable[[], Batch]] = [partial(national_batch, ctx)]
-    jobs += [partial(province_batch, ctx, code, by_province[code]) for code in plan.provinces]
-    total = len(plan.delegations) + sum(len(c) for c in by_province.values())
+    seated: dict[str, Seated] = {}
+    jobs: list[Callable[[], Batch]] = [partial(national_seats_batch, ctx, seated)]
+    jobs += [
+        partial(province_seats_batch, ctx, seated, code, by_province[code])
+        for code in plan.provinces
+    ]
+    seat_jobs = len(jobs)
+    jobs.append(partial(national_work_batch, ctx, seated))
+    jobs += [partial(province_work_batch, ctx, seated, code) for code in plan.provinces]
+    total = len(plan.delegations) + sum(len(c) for c in by_province.values()) + seat_jobs
     deferred = None
     if not await connection.scalar(text("SELECT EXISTS (SELECT 1 FROM deputies)")):
         deferred = DeferredIndexes()
@@ -99,27 +121,53 @@ async def seed_connection(
     driver = await driver_of(connection)
     with _progress_bar(progress, total) as bar:
         ctx.tick = bar.tick
-        await _pipeline(jobs, driver, counts, bar)
-        if deferred is not None:
-            await deferred.restore(connection, lambda name: bar.note(f"indexed {name}"))
+
+        async def restore(tables: set[str] | None) -> None:
+            if deferred is not None:
+                started = time.perf_counter()
+                await deferred.restore(connection, tables, lambda name: bar.note(f"indexed {name}"))
+                log.info("indexes rebuilt in %.1f s", time.perf_counter() - started)
+
+        # Deputies and mandates are complete after the seats phase: index them while the
+        # first work batch is generated.
+        await _pipeline(
+            jobs, driver, counts, bar, {seat_jobs - 1: {"deputies", "mandates"}}, restore
+        )
+        await restore(None)
     await advance_sequences(connection, ids.last)
     return {table: counts[table] for table in COLUMNS}
 
 
 async def _pipeline(
-    jobs: list[Callable[[], Batch]], driver: object, counts: Counter[str], bar: _Bar
+    jobs: list[Callable[[], Batch]],
+    driver: object,
+    counts: Counter[str],
+    bar: _Bar,
+    after: dict[int, set[str]],
+    restore: Callable[[set[str] | None], Awaitable[None]],
 ) -> None:
     """Generate batch n+1 in a thread while batch n is being copied (PostgreSQL works on
     the rows on its own core meanwhile). Batches are still generated one after another."""
-    upcoming: asyncio.Future[Batch] | None = asyncio.ensure_future(asyncio.to_thread(jobs[0]))
+
+    def start(i: int) -> asyncio.Future[tuple[Batch, float]] | None:
+        return asyncio.ensure_future(asyncio.to_thread(_timed, jobs[i])) if i < len(jobs) else None
+
+    upcoming = start(0)
     try:
         for i in range(len(jobs)):
             assert upcoming is not None
-            batch = await upcoming
-            upcoming = (
-                asyncio.ensure_future(asyncio.to_thread(jobs[i + 1])) if i + 1 < len(jobs) else None
-            )
+            batch, generating = await upcoming
+            upcoming = start(i + 1)
+            started = time.perf_counter()
             await write_batch(driver, batch, counts, bar.wrote)
+            log.info(
+                "%s: generated in %.1f s, written in %.1f s",
+                batch.label,
+                generating,
+                time.perf_counter() - started,
+            )
+            if i in after:
+                await restore(after[i])
     finally:
         # A failed write must not leave a generator thread running behind the error.
         if upcoming is not None:

@@ -8,7 +8,7 @@ import random
 from datetime import date, timedelta
 
 from seed.context import Context
-from seed.model import Batch, Deputy, Mandate
+from seed.model import Batch, Deputy, Mandate, between
 from seed.params import AS_OF
 from seed.seats import scaled
 from seed.world import Congress, Region, child_on_path
@@ -28,7 +28,7 @@ MIN_REGIONAL_MEMBERS = 3
 
 def _joined(rng: random.Random, congress: Congress, mandate: Mandate) -> date | None:
     """A day the deputy joins, on which they are eligible; None if there is none."""
-    day = max(congress.term.start, mandate.start) + timedelta(days=rng.randint(0, 45))
+    day = max(congress.term.start, mandate.start) + timedelta(days=between(rng, 0, 45))
     return day if day <= AS_OF and mandate.active_on(day) else None
 
 

@@ -92,12 +92,12 @@ OWN_NAMING = {"藏族", "维吾尔族", "哈萨克族", "蒙古族"}
 
 
 def _given_pool(chars: str, seed: str) -> Weighted:
-    """A fixed pool of given names: every single character and 1,500 two-character names,
+    """A fixed pool of given names: every single character and 500 two-character names,
     with a long-tailed popularity so that common names recur."""
     rng = random.Random(seed)
     names = list(chars)
     seen = set(names)
-    while len(names) < len(chars) + 700:
+    while len(names) < len(chars) + 500:
         name = rng.choice(chars) + rng.choice(chars)
         if name[0] != name[1] and name not in seen:
             seen.add(name)
@@ -106,7 +106,7 @@ def _given_pool(chars: str, seed: str) -> Weighted:
     # About a quarter of people have a one-character given name.
     singles = len(chars)
     weights = [
-        (1.0 if len(n) == 1 else singles * 3 / 700) / (1 + i / 25) for i, n in enumerate(names)
+        (1.0 if len(n) == 1 else singles * 3 / 500) / (1 + i / 20) for i, n in enumerate(names)
     ]
     return Weighted(list(zip(names, weights, strict=True)))
 
@@ -122,7 +122,11 @@ def person_name(rng: random.Random, gender: str, ethnicity: str) -> str:
     if ethnicity in OWN_NAMING:
         return _own_name(rng, gender, ethnicity)
     surnames = ETHNIC_SURNAMES.get(ethnicity)
-    surname = rng.choice(surnames) if surnames and rng.random() < 0.6 else SURNAMES(rng)
+    surname = (
+        surnames[int(rng.random() * len(surnames))]
+        if surnames and rng.random() < 0.6
+        else SURNAMES(rng)
+    )
     if ethnicity == "朝鲜族" and rng.random() < 0.6:
         return surname + rng.choice(KOREAN_GIVEN[gender].split())
     return surname + GIVEN[gender](rng)

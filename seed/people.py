@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from seed.model import pick
 from seed.names import Weighted, person_name, pinyin_keys
 from seed.params import (
     AGE_RANGE,
@@ -177,12 +178,16 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
 
+_ETHNIC_TABLES: dict[str, list[tuple[str, float]]] = {}
+
+
 def _ethnic_table(locality: Region) -> list[tuple[str, float]]:
-    for region in locality.ancestors():
-        table = ETHNIC_SHARES.get(region.code)
-        if table is not None:
-            return table
-    return []
+    table = _ETHNIC_TABLES.get(locality.code)
+    if table is None:
+        found = (ETHNIC_SHARES.get(r.code) for r in locality.ancestors())
+        table = next((t for t in found if t is not None), [])
+        _ETHNIC_TABLES[locality.code] = table
+    return table
 
 
 def ethnicity(rng: random.Random, locality: Region) -> str:
@@ -201,16 +206,19 @@ def party(rng: random.Random, level: str, grassroots: bool) -> str:
         return "中国共产党"
     if draw < communist + others and not grassroots:
         return OTHER_PARTY(rng)
-    # Non-party people: 群众 for ordinary residents at the two directly elected levels.
-    return "群众" if level in ("COUNTY", "TOWNSHIP") and grassroots else "无党派人士"
+    # Non-party people are listed as 群众 at the two directly elected levels.
+    return "群众" if level in ("COUNTY", "TOWNSHIP") else "无党派人士"
 
 
-def occupation(rng: random.Random, level: str, office: Region, county: Region) -> tuple[str, bool]:
+def occupation(
+    rng: random.Random, level: str, congress_region: Region, locality: Region
+) -> tuple[str, bool]:
     """(occupation, is_grassroots); officials' posts name the region they serve."""
     draw = rng.random()
     if draw < GRASSROOTS_SHARE[level]:
         return GRASSROOTS_JOBS(rng), True
     if draw < GRASSROOTS_SHARE[level] + OFFICIAL_SHARE[level]:
+        office = office_region(rng, congress_region, locality)
         name = office.name
         head = HEAD_TITLE.get(office.kind)
         posts = [f"中共{name}委员会书记", f"{name}人大常委会主任"]
@@ -218,9 +226,10 @@ def occupation(rng: random.Random, level: str, office: Region, county: Region) -
             posts.append(f"{name}人民政府{head}" if head != "街道办事处主任" else name + head)
         if office.level != "TOWNSHIP":
             posts += [f"{name}人民法院院长", f"{name}人民检察院检察长", f"{name}教育局局长"]
-        return rng.choice(posts), False
+        return pick(rng, posts), False
     if rng.random() < 0.3:
-        trade = rng.choice(COMPANY_TRADES)
+        county = locality.parent if locality.level == "TOWNSHIP" and locality.parent else locality
+        trade = pick(rng, COMPANY_TRADES)
         return f"{county.name.rstrip('市县区旗')}{trade}有限公司董事长", False
     return OTHER_JOBS(rng), False
 
@@ -228,20 +237,34 @@ def occupation(rng: random.Random, level: str, office: Region, county: Region) -
 def birth_date(rng: random.Random, level: str) -> date:
     low, high, mode = AGE_RANGE[level]
     age = int(rng.triangular(low, high + 1, mode))
-    year = AS_OF.year - age
-    return date(year, 1, 1) + timedelta(days=rng.randrange(365))
+    return date(AS_OF.year - age, 1, 1) + timedelta(days=int(rng.random() * 365))
 
 
 def phone(rng: random.Random) -> str:
-    return f"{rng.choice(PHONE_PREFIXES)}{rng.randrange(100_000_000):08d}"
+    prefix = PHONE_PREFIXES[int(rng.random() * len(PHONE_PREFIXES))]
+    return f"{prefix}{int(rng.random() * 100_000_000):08d}"
+
+
+# Weighted digit sums of the area and birth-date parts of ID numbers, which recur a lot.
+_ID_SUMS: dict[str, int] = {}
+
+
+def _id_sum(digits: str, offset: int) -> int:
+    key = f"{offset}:{digits}"
+    total = _ID_SUMS.get(key)
+    if total is None:
+        total = sum(int(d) * w for d, w in zip(digits, ID_WEIGHTS[offset:], strict=False))
+        _ID_SUMS[key] = total
+    return total
 
 
 def id_number(rng: random.Random, locality: Region, born: date, female: bool) -> str:
     """An 18-character resident ID: area code, birth date, sequence (odd for men), check."""
-    order = rng.randrange(500) * 2 + (0 if female else 1)
-    body = f"{locality.code[:6]}{born:%Y%m%d}{order:03d}"
-    total = sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True))
-    return body + ID_CHECK[total % 11]
+    order = int(rng.random() * 500) * 2 + (0 if female else 1)
+    area = locality.code[:6]
+    day = f"{born.year:04d}{born.month:02d}{born.day:02d}"
+    total = _id_sum(area, 0) + _id_sum(day, 6) + _id_sum(f"{order:03d}", 14)
+    return f"{area}{day}{order:03d}{ID_CHECK[total % 11]}"
 
 
 def office_region(rng: random.Random, congress_region: Region, locality: Region) -> Region:
@@ -252,7 +275,7 @@ def office_region(rng: random.Random, congress_region: Region, locality: Region)
     candidates = chain[: top + 1]
     if congress_region.level == "NATIONAL":
         candidates = candidates[:-1]
-    return candidates[-1] if rng.random() < 0.5 else rng.choice(candidates)
+    return candidates[-1] if rng.random() < 0.5 else pick(rng, candidates)
 
 
 def make_person(
@@ -265,10 +288,7 @@ def make_person(
     name = person_name(rng, gender, ethnic)
     pinyin, vector = pinyin_keys(name)
     born = birth_date(rng, level)
-    county = (
-        locality if locality.level != "TOWNSHIP" or locality.parent is None else locality.parent
-    )
-    job, grassroots = occupation(rng, level, office_region(rng, congress_region, locality), county)
+    job, grassroots = occupation(rng, level, congress_region, locality)
     row = (
         name,
         pinyin,

@@ -7,7 +7,7 @@ import random
 from datetime import date, timedelta
 
 from seed.context import Context
-from seed.model import Batch, Deputy, Mandate
+from seed.model import Batch, Deputy, Mandate, day_between
 from seed.names import Weighted
 from seed.params import (
     ALSO_SITS,
@@ -53,12 +53,6 @@ def national_seats(provinces: list[str], factor: float) -> dict[str, int]:
     for code in sorted(quotas, key=lambda c: (int(quotas[c]) - quotas[c], c))[:left]:
         seats[code] += 1
     return {code: max(1, seats[code]) for code in provinces}
-
-
-def _days(rng: random.Random, low: date, high: date) -> date:
-    """A day from low to high inclusive (low when the range is empty)."""
-    span = (high - low).days
-    return low + timedelta(days=rng.randint(0, span)) if span > 0 else low
 
 
 def electoral_unit(congress: Congress, deputy: Deputy, slot: int) -> str:
@@ -122,7 +116,7 @@ def fill_congress(
         group = delegation(congress, deputy)
         planned = fresh and _plan_lower_seats(ctx, rng, deputy, level)
         if fresh and rng.random() < LATE_BY_ELECTION_SHARE:
-            start = _days(rng, term.start + timedelta(days=120), last_day)
+            start = day_between(rng, term.start + timedelta(days=120), last_day)
             created.append(
                 ctx.mandate(
                     batch,
@@ -138,7 +132,7 @@ def fill_congress(
             continue
         draw = rng.random() if fresh and not planned else 1.0
         if draw < TERMINATED_SHARE:
-            end = _days(rng, term.start + timedelta(days=60), last_day)
+            end = day_between(rng, term.start + timedelta(days=60), last_day)
             created.append(
                 ctx.mandate(
                     batch,
@@ -157,7 +151,7 @@ def fill_congress(
         else:
             suspended = None
             if draw < TERMINATED_SHARE + SUSPENDED_SHARE:
-                suspended = _days(rng, term.start + timedelta(days=180), last_day)
+                suspended = day_between(rng, term.start + timedelta(days=180), last_day)
             created.append(
                 ctx.mandate(
                     batch,
@@ -200,7 +194,9 @@ def _by_election(
     group: str | None,
 ) -> Mandate:
     """A new deputy elected to a seat left vacant on `vacated`."""
-    start = _days(rng, vacated + timedelta(days=30), min(vacated + timedelta(days=240), AS_OF))
+    start = day_between(
+        rng, vacated + timedelta(days=30), min(vacated + timedelta(days=240), AS_OF)
+    )
     locality = pick_locality(rng, area, congress.level)
     deputy = ctx.person(batch, rng, congress.level, area, locality)
     return ctx.mandate(

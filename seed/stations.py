@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from seed.context import Context
-from seed.model import Batch, Deputy, rng_for
+from seed.model import Batch, Deputy, between, pick, rng_for
 from seed.names import Weighted
 from seed.params import AS_OF, PEOPLE_PER_STATION, YEAR_START
 from seed.texts import full_place, place_words, street_address
@@ -54,7 +54,7 @@ def _station(
     address: str,
 ) -> _Station:
     star = None if rng.random() < 0.25 else int(STARS(rng))
-    day = None if rng.random() < 0.2 else rng.randint(1, 28)
+    day = None if rng.random() < 0.2 else between(rng, 1, 28)
     station = _Station(ctx.ids.next("stations"), day)
     batch.add("stations", (station.id, name, kind, region.code, address, star, day))
     return station
@@ -133,8 +133,8 @@ def _station_deputies(
         start = deputy.first_current_start()
         if start is None:
             continue
-        assigned = min(start + timedelta(days=rng.randint(0, 60)), AS_OF)
-        station = stations[0] if len(stations) == 1 else rng.choice(stations)
+        assigned = min(start + timedelta(days=between(rng, 0, 60)), AS_OF)
+        station = stations[0] if len(stations) == 1 else pick(rng, stations)
         station.deputies.append((deputy, assigned))
         batch.add("station_assignments", (station.id, deputy.id, assigned))
 
@@ -150,7 +150,7 @@ def _receptions(ctx: Context, batch: Batch, rng: random.Random, station: _Statio
     for month in range(1, 13):
         if rng.random() >= activity:
             continue
-        day = date(AS_OF.year, month, station.day or rng.randint(1, 28))
+        day = date(AS_OF.year, month, station.day or between(rng, 1, 28))
         present = steady + [d for d, on in others if on <= day and d.active_on(day)]
         if not present:
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from seed.model import between, pick
 from seed.world import Congress, Region
 
 DIGITS = "零一二三四五六七八九"
@@ -60,10 +61,11 @@ LOCAL_LAWS = (
     "水资源保护",
     "文明行为促进",
     "河道管理",
-    "黑土地保护",
     "消防",
     "市容和环境卫生管理",
 )
+# Provinces of the northeastern black-soil belt, where such a regulation is a local topic.
+BLACK_SOIL = {"150000", "210000", "220000", "230000"}
 NATIONAL_LAWS = ("民营经济促进", "能源", "农村集体经济组织", "学前教育", "医疗保障", "国家公园")
 INSPECTED_LAWS = (
     "食品安全法",
@@ -94,7 +96,10 @@ def meeting_topics(rng: random.Random, congress: Congress, year: int) -> list[st
     if national:
         candidates.append(f"审议{rng.choice(NATIONAL_LAWS)}法（草案）")
     elif congress.level in ("PROVINCIAL", "PREFECTURAL"):
-        candidates.append(f"审议《{place}{rng.choice(LOCAL_LAWS)}条例（草案）》")
+        laws = LOCAL_LAWS + (
+            ("黑土地保护",) if congress.region.province().code in BLACK_SOIL else ()
+        )
+        candidates.append(f"审议《{place}{pick(rng, laws)}条例（草案）》")
     topics = rng.sample(candidates, rng.randint(2, 3))
     if rng.random() < 0.6:
         topics.append("审议人事任免事项")
@@ -141,7 +146,7 @@ CONTACT_NOTES = {
 
 
 def contact_note(rng: random.Random, channel: str) -> str:
-    return rng.choice(CONTACT_NOTES[channel]).format(rng.choice(CONTACT_TOPICS))
+    return pick(rng, CONTACT_NOTES[channel]).format(pick(rng, CONTACT_TOPICS))
 
 
 PLACE_WORDS = [
@@ -255,4 +260,4 @@ def full_place(region: Region) -> str:
 
 
 def street_address(rng: random.Random, region: Region) -> str:
-    return f"{full_place(region)}{rng.choice(STREETS)}{rng.randint(1, 399)}号"
+    return f"{full_place(region)}{pick(rng, STREETS)}{between(rng, 1, 399)}号"

@@ -27,7 +27,7 @@ class Term:
     end: date | None
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class Region:
     code: str
     parent: Region | None
@@ -42,15 +42,18 @@ class Region:
     # County-level units below a prefecture or province, with cumulative populations,
     # for picking where a higher-level deputy lives (built on first use).
     units: tuple[list[Region], list[float]] | None = None
+    chain: tuple[Region, ...] | None = None
 
-    def ancestors(self) -> list[Region]:
+    def __repr__(self) -> str:
+        # The default would walk parents and children: the whole tree.
+        return f"Region({self.code} {self.name})"
+
+    def ancestors(self) -> tuple[Region, ...]:
         """This region and those above it, nearest first (the nation last)."""
-        chain: list[Region] = []
-        region: Region | None = self
-        while region is not None:
-            chain.append(region)
-            region = region.parent
-        return chain
+        if self.chain is None:
+            above = self.parent.ancestors() if self.parent is not None else ()
+            self.chain = (self, *above)
+        return self.chain
 
     def province(self) -> Region:
         chain = self.ancestors()
@@ -60,7 +63,7 @@ class Region:
         return short_name(self)
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class Congress:
     id: int
     region: Region
@@ -71,6 +74,9 @@ class Congress:
     standing_id: int | None = None
     # (committee id, name without the congress's name) of each special committee.
     specials: list[tuple[int, str]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"Congress({self.id} {self.name})"
 
     @property
     def title(self) -> str:
@@ -116,7 +122,7 @@ def short_name(region: Region) -> str:
     return name
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class World:
     regions: dict[str, Region]
     root: Region

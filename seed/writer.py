@@ -79,22 +79,23 @@ class DeferredIndexes:
     enforced: if generated data broke one, the whole seed would roll back."""
 
     def __init__(self) -> None:
-        self.indexes: list[tuple[str, str]] = []
+        self.indexes: list[tuple[str, str, str]] = []
         self.foreign_keys: list[tuple[str, str, str]] = []
 
     async def drop(self, connection: AsyncConnection) -> None:
         tables = list(COLUMNS)
         self.indexes = [
-            (name, definition)
-            for name, definition in await connection.execute(
+            (table, name, definition)
+            for table, name, definition in await connection.execute(
                 text(
                     """
-                    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+                    SELECT t.relname::text, i.indexrelid::regclass::text,
+                           pg_get_indexdef(i.indexrelid)
                     FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
                     WHERE t.relname = ANY(:tables) AND t.relnamespace = 'public'::regnamespace
                       AND NOT i.indisprimary
                       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-                    ORDER BY 1
+                    ORDER BY 1, 2
                     """
                 ),
                 {"tables": tables},
@@ -105,7 +106,7 @@ class DeferredIndexes:
             for table, name, definition in await connection.execute(
                 text(
                     """
-                    SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+                    SELECT t.relname::text, c.conname, pg_get_constraintdef(c.oid)
                     FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
                     WHERE c.contype = 'f' AND t.relname = ANY(:tables)
                       AND t.relnamespace = 'public'::regnamespace
@@ -117,16 +118,23 @@ class DeferredIndexes:
         ]
         for table, name, _ in self.foreign_keys:
             await connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-        for name, _ in self.indexes:
+        for _, name, _ in self.indexes:
             await connection.execute(text(f"DROP INDEX {name}"))
 
-    async def restore(self, connection: AsyncConnection, done: Callable[[str], None]) -> None:
+    async def restore(
+        self, connection: AsyncConnection, tables: set[str] | None, done: Callable[[str], None]
+    ) -> None:
+        """Rebuild what was dropped on these tables (all when None): indexes, then the
+        foreign keys from them (whose targets must be complete by then)."""
         await connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
-        for name, definition in self.indexes:
-            await connection.execute(text(definition))
-            done(name)
-        for table, name, definition in self.foreign_keys:
+        for index in [i for i in self.indexes if tables is None or i[0] in tables]:
+            await connection.execute(text(index[2]))
+            self.indexes.remove(index)
+            done(index[1])
+        for key in [k for k in self.foreign_keys if tables is None or k[0] in tables]:
+            table, name, definition = key
             await connection.execute(
                 text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             )
+            self.foreign_keys.remove(key)
             done(name)
