@@ -20,7 +20,7 @@ from compiled.execute import CompiledPath
 from db.engine import create_engine
 from db.session import RequestDatabase
 from schema import build_schema
-from service.auth import AuthError, caller_from_header
+from service.auth import AuthError, caller_from_header, is_revoked
 from service.context import Context
 from service.errors import BodyLimitMiddleware
 from service.exports import report_routes
@@ -63,6 +63,19 @@ class RegistryGraphQL(GraphQL[Context, None]):
         db = self.database()
         context = Context(self.settings, db, caller)
         try:
+            if await is_revoked(db, caller.token_id):
+                return JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": "The token has been revoked.",
+                                "extensions": {"code": "UNAUTHENTICATED"},
+                            }
+                        ]
+                    },
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             compiled = await self._try_compiled(request, context)
             if compiled is not None:
                 return Response(compiled, media_type="application/json")

@@ -12,7 +12,9 @@ import uuid
 from pathlib import Path
 
 import jwt
+from sqlalchemy import text
 
+from db.session import RequestDatabase
 from service.context import Caller
 from service.settings import Settings
 
@@ -87,3 +89,39 @@ def caller_from_header(settings: Settings, authorization: str | None) -> Caller:
         region_code=claims.get("region"),
         token_id=claims.get("jti"),
     )
+
+
+# Revoking a token is a write like any other: an audit entry names its id. A token seen
+# not to be revoked is trusted for REVOCATION_TTL seconds, so a revocation takes effect on
+# every worker within that time without a lookup on each request.
+REVOCATION_TTL = 30.0
+_checked: dict[str, float] = {}
+
+
+async def is_revoked(db: RequestDatabase, token_id: str | None) -> bool:
+    if token_id is None:
+        return False
+    now = time.monotonic()
+    if _checked.get(token_id, 0.0) > now:
+        return False
+    revoked = await db.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = 'Token' "
+            "AND entity_id = :jti AND action = 'revokeToken')"
+        ),
+        {"jti": token_id},
+    )
+    if revoked.scalar_one():
+        return True
+    if len(_checked) > 10_000:
+        _checked.clear()
+    _checked[token_id] = now + REVOCATION_TTL
+    return False
+
+
+def token_id(settings: Settings, token: str) -> str:
+    """The id (jti) of a token this service signed, expired or not."""
+    claims = jwt.decode(
+        token, secret(settings), algorithms=[ALGORITHM], options={"verify_exp": False}
+    )
+    return str(claims["jti"])

@@ -107,6 +107,40 @@ def token(
     typer.echo(issue_token(get_settings(), subject, role, region, ttl_seconds=days * 86400))
 
 
+@app.command("revoke-token")
+def revoke_token(
+    token: Annotated[str, typer.Argument(help="The token to revoke")],
+    reason: Annotated[str, typer.Option(help="Why, for the audit log")] = "revoked",
+) -> None:
+    """Revoke a token: refused with 401 on every worker within 30 seconds."""
+    from sqlalchemy import insert
+
+    from db.audit import AuditEntry
+    from db.engine import create_engine
+    from service.auth import token_id
+
+    settings = get_settings()
+    jti = token_id(settings, token)
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert(AuditEntry.__table__).values(
+                    actor="command line",
+                    role="admin",
+                    action="revokeToken",
+                    entity="Token",
+                    entity_id=jti,
+                    after={"reason": reason},
+                )
+            )
+        await engine.dispose()
+
+    asyncio.run(run())
+    typer.echo(f"revoked token {jti}")
+
+
 @app.command("database-url")
 def database_url() -> None:
     """Print the URL of the database in use (starting the embedded one if needed)."""

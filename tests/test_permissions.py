@@ -289,3 +289,30 @@ async def test_expired_and_foreign_tokens_get_401(http: Any, settings: Any) -> N
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 401 and words in response.json()["errors"][0]["message"]
+
+
+async def test_a_revoked_token_is_refused(
+    http: Any, settings: Any, connection: AsyncConnection
+) -> None:
+    from service.auth import issue_token, token_id
+
+    token = issue_token(settings, "leaver", "editor", "220000")
+    ok = await http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert ok.status_code == 200
+    await connection.execute(
+        text(
+            "INSERT INTO audit_log (actor, role, action, entity, entity_id) "
+            "VALUES ('test', 'admin', 'revokeToken', 'Token', :jti)"
+        ),
+        {"jti": token_id(settings, token)},
+    )
+    from service import auth
+
+    auth._checked.clear()  # the 30-second trust window, as if it had passed
+    refused = await http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["errors"][0]["message"]
