@@ -57,6 +57,10 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             "server_settings": {
                 "statement_timeout": str(settings.statement_timeout_ms),
                 "application_name": "deputy-registry",
+                # JIT compilation cost seconds on national reports and never paid back here.
+                "jit": "off",
+                "work_mem": "64MB",
+                "timezone": "UTC",
             }
         },
     )

@@ -60,22 +60,27 @@ GROUPS_BY_CHILD = "SELECT code AS grp FROM regions WHERE parent_code = :code"
 COMPOSITION = """
 WITH subtree AS ({subtree}),
 counted AS ({counted}),
-groups AS ({groups})
+groups AS ({groups}),
+figures AS (
+    SELECT c.grp, c.level,
+           count(*) AS deputies,
+           count(*) FILTER (WHERE d.gender = 'FEMALE') AS female,
+           count(*) FILTER (WHERE d.is_grassroots) AS grassroots,
+           count(*) FILTER (WHERE d.ethnicity IS NOT NULL AND d.ethnicity <> '汉族') AS minority,
+           count(*) FILTER (WHERE
+               CASE WHEN d.birth_date IS NOT NULL
+                    THEN d.birth_date > (coalesce(CAST(:as_of AS date), current_date) - interval '40 years')
+                    ELSE extract(year FROM coalesce(CAST(:as_of AS date), current_date)) - d.birth_year < 40
+               END) AS under40
+    FROM counted c JOIN deputies d ON d.id = c.deputy_id
+    GROUP BY c.grp, c.level
+)
 SELECT g.grp, l.level,
-       count(d.id) AS deputies,
-       count(d.id) FILTER (WHERE d.gender = 'FEMALE') AS female,
-       count(d.id) FILTER (WHERE d.is_grassroots) AS grassroots,
-       count(d.id) FILTER (WHERE d.ethnicity IS NOT NULL AND d.ethnicity <> '汉族') AS minority,
-       count(d.id) FILTER (WHERE
-           CASE WHEN d.birth_date IS NOT NULL
-                THEN d.birth_date > (coalesce(CAST(:as_of AS date), current_date) - interval '40 years')
-                ELSE extract(year FROM coalesce(CAST(:as_of AS date), current_date)) - d.birth_year < 40
-           END) AS under40
+       coalesce(f.deputies, 0), coalesce(f.female, 0), coalesce(f.grassroots, 0),
+       coalesce(f.minority, 0), coalesce(f.under40, 0)
 FROM groups g
 CROSS JOIN unnest(enum_range(NULL::level)) AS l(level)
-LEFT JOIN counted c ON c.grp = g.grp AND c.level = l.level
-LEFT JOIN deputies d ON d.id = c.deputy_id
-GROUP BY g.grp, l.level
+LEFT JOIN figures f ON f.grp = g.grp AND f.level = l.level
 ORDER BY g.grp, l.level
 """
 
@@ -226,13 +231,17 @@ counted AS (
     FROM subtree s
     JOIN deputies d ON d.locality_code = s.code
     JOIN mandates m ON m.deputy_id = d.id AND m.status = 'ACTIVE'
+),
+stationed AS (SELECT DISTINCT deputy_id FROM station_assignments),
+figures AS (
+    SELECT c.level, count(*) AS deputies, count(st.deputy_id) AS in_station
+    FROM counted c LEFT JOIN stationed st ON st.deputy_id = c.deputy_id
+    GROUP BY c.level
 )
-SELECT l.level, count(c.deputy_id) AS deputies,
-       count(c.deputy_id) FILTER (WHERE EXISTS (
-           SELECT 1 FROM station_assignments sa WHERE sa.deputy_id = c.deputy_id)) AS in_station
+SELECT l.level, coalesce(f.deputies, 0), coalesce(f.in_station, 0)
 FROM unnest(enum_range(NULL::level)) AS l(level)
-LEFT JOIN counted c ON c.level = l.level
-GROUP BY l.level ORDER BY l.level
+LEFT JOIN figures f ON f.level = l.level
+ORDER BY l.level
 """
 
 
