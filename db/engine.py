@@ -38,7 +38,7 @@ def sync_url(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def _count_statement(*_: Any) -> None:
+def count_statement(*_: Any) -> None:
     counter = statement_count.get()
     if counter is not None:
         counter[0] += 1
@@ -64,7 +64,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             }
         },
     )
-    event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
+    event.listen(engine.sync_engine, "before_cursor_execute", count_statement)
     return engine
 
 

@@ -8,12 +8,14 @@ per request keeps the pool small and makes the SQL count of a request exact.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from db.engine import count_statement
 
 
 class RequestDatabase:
@@ -43,6 +45,17 @@ class RequestDatabase:
         async with self._lock:
             connection = await self._get()
             return await connection.execute(statement, params)
+
+    async def fetch_value(self, sql: str, params: Sequence[Any]) -> Any:
+        """One value from SQL text with positional ($n) parameters, straight through the
+        driver (asyncpg prepares and caches the statement per connection)."""
+        async with self._lock:
+            connection = await self._get()
+            if not connection.in_transaction():
+                await connection.begin()
+            raw = await connection.get_raw_connection()
+            count_statement()
+            return await raw.driver_connection.fetchval(sql, *params)  # type: ignore[union-attr]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

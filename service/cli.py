@@ -77,6 +77,7 @@ def serve(
         workers=workers,
         reload=reload,
         log_level="info",
+        access_log=settings.access_log,
     )
 
 

@@ -1,241 +1,33 @@
-"""Reading an import file: the column layout of each kind, CSV and XLSX, each cell's value.
+"""Reading an import file (CSV or XLSX) and each cell's value.
 
 Everything that needs no database is checked here, row by row, before the rows are
 staged: required cells, dates, numbers, enumerations, resident ID numbers (GB 11643
-check digit and birth date), and the rules between the cells of one row. The column
-layout is documented in docs/import-format.md; `template` writes an empty file of it.
+check digit and birth date), and the rules between the cells of one row.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import operator
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
 from db.pinyin import name_pinyin, search_vector
 from resolvers.ids import decode_int_id
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the file's line (1 is the header), the column and a stable code."""
-
-    line: int
-    column: str | None
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "column": self.column,
-            "code": self.code,
-            "message": self.message,
-        }
-
-
-class BadFile(Exception):
-    """The file cannot be read at all (not CSV or XLSX, no header)."""
-
-
-Progress = Callable[[str, int, int], None]
-
-
-def no_progress(stage: str, done: int, total: int) -> None:
-    pass
-
-
-@dataclass(frozen=True)
-class Col:
-    name: str
-    label: str  # the Chinese header, accepted as well
-    type: str  # text, date, int, bool, id:<Type>, or an enumeration's name
-    required: bool = False
-    doc: str = ""
-
-
-# Enumerations: the API's names, and the words a congress office writes.
-ENUMS: dict[str, dict[str, str]] = {
-    "Gender": {
-        "MALE": "MALE",
-        "FEMALE": "FEMALE",
-        "男": "MALE",
-        "女": "FEMALE",
-        "M": "MALE",
-        "F": "FEMALE",
-    },
-    "MandateStatus": {
-        "ACTIVE": "ACTIVE",
-        "SUSPENDED": "SUSPENDED",
-        "TERMINATED": "TERMINATED",
-        "在任": "ACTIVE",
-        "暂停": "SUSPENDED",
-        "终止": "TERMINATED",
-    },
-    "MandateEndReason": {
-        **{
-            r: r
-            for r in (
-                "TERM_ENDED",
-                "RESIGNED",
-                "RECALLED",
-                "MOVED_AWAY",
-                "DECEASED",
-                "CONVICTED",
-                "OTHER",
-            )
-        },
-        "任期届满": "TERM_ENDED",
-        "辞职": "RESIGNED",
-        "罢免": "RECALLED",
-        "迁出": "MOVED_AWAY",
-        "死亡": "DECEASED",
-        "被判处刑罚": "CONVICTED",
-        "其他": "OTHER",
-    },
-    "Level": {
-        **{lv: lv for lv in ("NATIONAL", "PROVINCIAL", "PREFECTURAL", "COUNTY", "TOWNSHIP")},
-        "全国": "NATIONAL",
-        "省": "PROVINCIAL",
-        "市": "PREFECTURAL",
-        "县": "COUNTY",
-        "乡": "TOWNSHIP",
-    },
-    "GroupRole": {
-        "LEADER": "LEADER",
-        "DEPUTY_LEADER": "DEPUTY_LEADER",
-        "MEMBER": "MEMBER",
-        "组长": "LEADER",
-        "副组长": "DEPUTY_LEADER",
-        "组员": "MEMBER",
-    },
-}
-
-
-def enum_value(enum_name: str, raw: str) -> str | None:
-    names = ENUMS[enum_name]
-    return names.get(raw.upper()) or names.get(raw)
-
-
-PERSON_REF = (
-    Col("deputy_id", "代表ID", "id:Deputy", doc="the API's Deputy ID (or the database id)"),
-    Col("id_number", "公民身份号码", "text", doc="18 characters"),
-    Col("name", "姓名", "text"),
-    Col("birth_date", "出生日期", "date"),
-    Col("locality_code", "所在地区划代码", "text", doc="county- or township-level division code"),
+from service.import_columns import (
+    KINDS,
+    BadFile,
+    Col,
+    Progress,
+    RowError,
+    enum_value,
+    no_progress,
 )
 
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    columns: tuple[Col, ...]
-    # Values computed from the row, staged after the columns (all text).
-    derived: tuple[str, ...] = ()
-    # Link kinds: the target's ID column and the columns of its natural key.
-    target: tuple[str, tuple[str, ...]] | None = None
-
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns] + list(self.derived)
-
-    def by_header(self) -> dict[str, Col]:
-        found: dict[str, Col] = {}
-        for c in self.columns:
-            found[c.name] = found[c.label] = c
-        return found
-
-    def staging_ddl(self) -> str:
-        sql = {"text": "varchar", "date": "date", "int": "integer", "bool": "boolean"}
-        parts = ["line integer PRIMARY KEY"]
-        parts += [
-            f"{c.name} {sql.get(c.type, 'integer' if c.type.startswith('id:') else 'text')}"
-            for c in self.columns
-        ]
-        parts += [f"{d} varchar" for d in self.derived]
-        return ", ".join(parts)
-
-
-KINDS: dict[str, Kind] = {
-    "deputies": Kind(
-        "deputies",
-        (
-            Col("id_number", "公民身份号码", "text", doc="18 characters; the person's key"),
-            Col("name", "姓名", "text", required=True),
-            Col("gender", "性别", "Gender", required=True),
-            Col("birth_date", "出生日期", "date", doc="required without id_number"),
-            Col("birth_year", "出生年份", "int"),
-            Col("ethnicity", "民族", "text"),
-            Col("party", "党派", "text"),
-            Col("occupation", "职业", "text"),
-            Col("phone", "电话", "text"),
-            Col("is_grassroots", "基层代表", "bool"),
-            Col("locality_code", "所在地区划代码", "text", required=True),
-            Col(
-                "congress_code",
-                "人大区划代码",
-                "text",
-                required=True,
-                doc="division code of the congress's region (100000 for the NPC)",
-            ),
-            Col("term", "届次", "int", doc="blank: the current term"),
-            Col("start_date", "资格起始日期", "date", doc="blank: the term's first day"),
-            Col("electoral_unit", "选举单位", "text"),
-            Col("delegation", "代表团", "text"),
-            Col("by_election", "补选", "bool"),
-            Col(
-                "status",
-                "资格状态",
-                "MandateStatus",
-                doc="blank: TERMINATED with an end date, else ACTIVE",
-            ),
-            Col("end_date", "资格终止日期", "date"),
-            Col("end_reason", "终止原因", "MandateEndReason"),
-            Col("suspended_from", "暂停起始日期", "date"),
-            Col("suspended_until", "暂停截止日期", "date"),
-        ),
-        derived=("name_pinyin", "search_vector", "pkey"),
-    ),
-    "station-assignments": Kind(
-        "station-assignments",
-        (
-            *PERSON_REF,
-            Col("station_id", "联络站ID", "id:Station"),
-            Col("station_region_code", "联络站区划代码", "text"),
-            Col("station_name", "联络站名称", "text"),
-            Col("assigned_on", "进站日期", "date", doc="blank: today"),
-        ),
-        target=("station_id", ("station_region_code", "station_name")),
-    ),
-    "group-memberships": Kind(
-        "group-memberships",
-        (
-            *PERSON_REF,
-            Col("group_id", "代表小组ID", "id:DeputyGroup"),
-            Col("group_congress_code", "小组人大区划代码", "text"),
-            Col("group_name", "代表小组名称", "text"),
-            Col("role", "职务", "GroupRole", doc="blank: MEMBER"),
-            Col("joined_on", "加入日期", "date", doc="blank: today"),
-        ),
-        target=("group_id", ("group_congress_code", "group_name")),
-    ),
-    "attendance": Kind(
-        "attendance",
-        (
-            *PERSON_REF,
-            Col("meeting_id", "会议ID", "id:Meeting"),
-            Col("meeting_congress_code", "会议人大区划代码", "text"),
-            Col("committee_name", "委员会名称", "text", doc="blank: the standing committee"),
-            Col("meeting_number", "会议次数", "int"),
-            Col("level", "列席层级", "Level", doc="blank: the highest eligible level"),
-            Col("spoke", "发言", "bool"),
-        ),
-        target=("meeting_id", ("meeting_congress_code", "meeting_number")),
-    ),
-}
+__all__ = ["KINDS", "BadFile", "Progress", "RowError", "no_progress", "parse", "sniff_format"]
 
 
 # ---------------------------------------------------------------- reading the file
@@ -319,7 +111,7 @@ def id_number_problem(value: str) -> str | None:
     """Why an 18-character resident ID number (GB 11643) is wrong, or None."""
     if not ID_SHAPE.match(value):
         return "an ID number has 18 characters: 17 digits, then a digit or X"
-    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, value[:17]), ID_WEIGHTS))
     if ID_CHECK[total % 11] != value[17]:
         return "the ID number's check digit is wrong (a typing mistake?)"
     if id_birth_date(value) is None:
@@ -391,6 +183,8 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     """Pinyin and search keys of a name, computed once per distinct name (names recur)."""
     found = _PINYIN.get(name)
     if found is None:
+        if len(_PINYIN) > 500_000:  # a bound on memory for a long-running service
+            _PINYIN.clear()
         found = _PINYIN[name] = (name_pinyin(name), search_vector(name))
     return found
 
@@ -520,47 +314,25 @@ def parse(
     if errors:
         return [], errors
     check = check_deputy if kind == "deputies" else None
-    # Absent optional columns read as blank cells.
-    where = [(c, positions.get(c.name, -1)) for c in spec.columns]
+    present = [(c, positions[c.name]) for c in spec.columns if c.name in positions]
+    # Absent optional columns and derived values start blank.
+    blank = dict.fromkeys([c.name for c in spec.columns if c.name not in positions])
+    blank.update(dict.fromkeys(spec.derived))
+    names = spec.column_names()
     records: list[tuple[Any, ...]] = []
     for line, cells in rows:
         if not any(c is not None and str(c).strip() for c in cells):
             continue  # a blank line
         width = len(cells)
-        v = {
-            c.name: convert(c, cells[i] if 0 <= i < width else None, line, errors) for c, i in where
-        }
-        v.update(dict.fromkeys(spec.derived))
+        v = dict(blank)
+        for c, i in present:
+            v[c.name] = convert(c, cells[i] if i < width else None, line, errors)
         if check is not None:
             check(v, line, errors)
         else:
             check_link(kind, v, line, errors)
-        records.append((line, *(v[n] for n in spec.column_names())))
+        records.append((line, *[v[n] for n in names]))
         if len(records) % 10_000 == 0:
             progress("reading", len(records), 0)
     progress("reading", len(records), len(records))
     return records, errors
-
-
-def template(kind: str, fmt: str) -> bytes:
-    """An empty file with the kind's header; XLSX adds a sheet that explains each column."""
-    spec = KINDS[kind]
-    header = [c.name for c in spec.columns]
-    if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerow(header)
-        return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = kind
-    sheet.append(header)
-    notes = book.create_sheet("说明 columns")
-    notes.append(["column", "中文", "type", "required", "notes"])
-    for c in spec.columns:
-        notes.append([c.name, c.label, c.type, "yes" if c.required else "", c.doc])
-    out_bytes = io.BytesIO()
-    book.save(out_bytes)
-    return out_bytes.getvalue()

@@ -17,7 +17,7 @@ the second time.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,17 +30,9 @@ from starlette.routing import Route
 
 from db.session import RequestDatabase
 from service import imports_deputies, imports_links
-from service.auth import AuthError, caller_from_header
-from service.import_parse import (
-    KINDS,
-    BadFile,
-    Progress,
-    RowError,
-    no_progress,
-    parse,
-    sniff_format,
-    template,
-)
+from service.auth import AuthError, caller_from_header, is_revoked
+from service.import_columns import KINDS, BadFile, Progress, RowError, no_progress, template
+from service.import_parse import parse, sniff_format
 from service.permissions import can_write
 from service.settings import Settings
 
@@ -202,6 +194,8 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
             return JSONResponse({"error": f"no import kind {kind!r}"}, status_code=404)
         db = database()
         try:
+            if await is_revoked(db, caller.token_id):
+                return JSONResponse({"error": "The token has been revoked."}, status_code=401)
             data = await _body(request)
             fmt = sniff_format(
                 data, request.query_params.get("filename"), request.headers.get("content-type")
@@ -302,7 +296,3 @@ def cli_import(path: str, kind: str, dry_run: bool, settings: Settings) -> int:
     counts = ", ".join(f"{k} {v:,}" for k, v in outcome.counts.items() if v) or "nothing new"
     console.print(f"{outcome.rows:,} rows checked; {verb}: {counts}")
     return 0
-
-
-async def _transaction_of(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
-    yield conn

@@ -161,10 +161,15 @@ KIND_CHECKS = {
                          locality_name, target_name)
            FROM import_links WHERE NOT existing AND person_id IS NOT NULL AND target_id IS NOT NULL
                 AND NOT locality_lineage @> ARRAY[catchment]""",
-        """SELECT l.line, :target_column, 'NOT_ELIGIBLE', format('%s holds no active mandate.', l.person_name)
+        # The mutation's "holds an active mandate", on the day of the assignment.
+        """SELECT l.line, :target_column, 'NOT_ELIGIBLE',
+                  format('%s held no mandate in force on %s.', l.person_name, l.day)
            FROM import_links l WHERE NOT l.existing AND l.person_id IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM mandates m WHERE m.deputy_id = l.person_id
-                                AND m.status = 'ACTIVE')""",
+                AND NOT EXISTS (
+                    SELECT 1 FROM mandates m WHERE m.deputy_id = l.person_id
+                      AND m.start_date <= l.day AND (m.end_date IS NULL OR m.end_date >= l.day)
+                      AND NOT (m.suspended_from IS NOT NULL AND m.suspended_from <= l.day
+                               AND (m.suspended_until IS NULL OR m.suspended_until >= l.day)))""",
     ],
     "group-memberships": [
         _not_eligible,

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, description="Largest request body in bytes.")
     introspection: bool = Field(default=True, description="Answer __schema/__type queries.")
     graphiql: bool = True
+    access_log: bool = Field(default=True, description="Log every request (uvicorn's access log).")
     jwt_secret: str | None = Field(
         default=None,
         description="Secret that signs bearer tokens; unset, one is generated in .data/jwt-secret.",
