@@ -192,7 +192,7 @@ def hold_meetings(
             ),
         )
         if own or higher:
-            _attend(batch, rng, meeting, day, end, member_ids, own, higher, share)
+            _attend(batch, rng, meeting, day, end, member_ids, own, higher, share, ctx.plan.factor)
         day = end + timedelta(days=rng.randint(45, 75))
         number += 1
 
@@ -207,8 +207,9 @@ def _attend(
     own: list[Mandate],
     higher: list[Mandate],
     share: float,
+    factor: float,
 ) -> None:
-    wanted = between(rng, *ATTENDEES_PER_MEETING)
+    wanted = scaled(between(rng, *ATTENDEES_PER_MEETING), factor)
     chosen: set[int] = set()
     for _ in range(wanted * 4):
         if len(chosen) >= wanted:

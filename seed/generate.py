@@ -1,15 +1,17 @@
 """`registry seed`: fill the database with generated, realistic and rule-abiding data.
 
 Deterministic for a seed: every congress and region draws from a random generator of its
-own, derived from (seed, purpose, code), and batches are generated in a fixed order. The
-national congress is generated first, then one province at a time; each batch is written
-with COPY while the next one is generated in a worker thread.
+own, derived from (seed, purpose, code), and batches are generated in a fixed order (see
+seed.batches: seats first, nation then provinces; then the committees' and stations' work).
+A worker thread generates batches while the previous ones are written with COPY, into
+tables whose secondary indexes and foreign keys are rebuilt once loaded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -69,7 +71,7 @@ class _Bar:
     def wrote(self, rows: int) -> None:
         self.written += rows
         if self.progress is not None:
-            self.progress.update(self.rows, description=f"written {self.written:,} rows")
+            self.progress.update(self.rows, completed=self.written, description="rows written")
 
     def note(self, what: str) -> None:
         if self.progress is not None:
@@ -92,50 +94,66 @@ def _progress_bar(enabled: bool, total: int) -> Iterator[_Bar]:
         yield _Bar(progress, total)
 
 
+class AlreadySeeded(RuntimeError):
+    """The database has deputies already: generated data would collide with them (meeting
+    numbers, second chairs, seats beyond the legal count)."""
+
+
+async def _has_deputies(connection: AsyncConnection) -> bool:
+    return bool(await connection.scalar(text("SELECT EXISTS (SELECT 1 FROM deputies)")))
+
+
+def _jobs(ctx: Context) -> tuple[list[Callable[[], Batch]], int, int]:
+    """The batches in order, how many belong to the seats phase, and progress steps."""
+    by_province = filled_congresses(ctx)
+    provinces = ctx.plan.provinces
+    seated: dict[str, Seated] = {}
+    jobs: list[Callable[[], Batch]] = [partial(national_seats_batch, ctx, seated)]
+    jobs += [partial(province_seats_batch, ctx, seated, p, by_province[p]) for p in provinces]
+    seat_jobs = len(jobs)
+    jobs.append(partial(national_work_batch, ctx, seated))
+    jobs += [partial(province_work_batch, ctx, seated, p) for p in provinces]
+    steps = len(ctx.plan.delegations) + sum(map(len, by_province.values())) + seat_jobs
+    return jobs, seat_jobs, steps
+
+
 async def seed_connection(
     connection: AsyncConnection, *, scale: str, seed: int, progress: bool = False
 ) -> dict[str, int]:
-    """Generate and write everything inside the caller's transaction; rows per table."""
+    """Generate and write everything inside the caller's transaction, on a database with
+    reference data and no deputies; returns the rows written per table."""
     plan = parse_scale(scale)
+    if await _has_deputies(connection):
+        raise AlreadySeeded("the database already has deputies; seed an empty one")
     # Bulk COPY and index builds can outlast the service's per-statement timeout.
     await connection.execute(text("SET LOCAL statement_timeout = 0"))
     world = await load_world(connection, seed)
     ids = Ids(await last_ids(connection))
     ctx = Context(world, plan, seed, ids)
-    by_province = filled_congresses(ctx)
-    seated: dict[str, Seated] = {}
-    jobs: list[Callable[[], Batch]] = [partial(national_seats_batch, ctx, seated)]
-    jobs += [
-        partial(province_seats_batch, ctx, seated, code, by_province[code])
-        for code in plan.provinces
-    ]
-    seat_jobs = len(jobs)
-    jobs.append(partial(national_work_batch, ctx, seated))
-    jobs += [partial(province_work_batch, ctx, seated, code) for code in plan.provinces]
-    total = len(plan.delegations) + sum(len(c) for c in by_province.values()) + seat_jobs
-    deferred = None
-    if not await connection.scalar(text("SELECT EXISTS (SELECT 1 FROM deputies)")):
-        deferred = DeferredIndexes()
-        await deferred.drop(connection)
+    jobs, seat_jobs, steps = _jobs(ctx)
+    deferred = DeferredIndexes()
+    await deferred.drop(connection)
     counts: Counter[str] = Counter()
     driver = await driver_of(connection)
-    with _progress_bar(progress, total) as bar:
+    with _progress_bar(progress, steps) as bar:
         ctx.tick = bar.tick
 
         async def restore(tables: set[str] | None) -> None:
-            if deferred is not None:
-                started = time.perf_counter()
-                await deferred.restore(connection, tables, lambda name: bar.note(f"indexed {name}"))
-                log.info("indexes rebuilt in %.1f s", time.perf_counter() - started)
+            started = time.perf_counter()
+            await deferred.restore(connection, tables, lambda name: bar.note(f"indexed {name}"))
+            log.info("indexes rebuilt in %.1f s", time.perf_counter() - started)
 
         # Deputies and mandates are complete after the seats phase: index them while the
-        # first work batch is generated.
-        await _pipeline(
-            jobs, driver, counts, bar, {seat_jobs - 1: {"deputies", "mandates"}}, restore
-        )
+        # first work batches are generated.
+        rebuild = {seat_jobs - 1: {"deputies", "mandates"}}
+        await _pipeline(jobs, driver, counts, bar, rebuild, restore)
         await restore(None)
     await advance_sequences(connection, ids.last)
     return {table: counts[table] for table in COLUMNS}
+
+
+# Batches generated ahead of the one being written (bounds memory at national scale).
+AHEAD = 3
 
 
 async def _pipeline(
@@ -146,20 +164,36 @@ async def _pipeline(
     after: dict[int, set[str]],
     restore: Callable[[set[str] | None], Awaitable[None]],
 ) -> None:
-    """Generate batch n+1 in a thread while batch n is being copied (PostgreSQL works on
-    the rows on its own core meanwhile). Batches are still generated one after another."""
+    """One worker thread generates the batches in order while this task copies them, and
+    rebuilds indexes when `after` says so (PostgreSQL works on its own core meanwhile)."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Queue[tuple[Batch, float] | BaseException] = asyncio.Queue()
+    room = threading.Semaphore(AHEAD)
+    stop = threading.Event()
 
-    def start(i: int) -> asyncio.Future[tuple[Batch, float]] | None:
-        return asyncio.ensure_future(asyncio.to_thread(_timed, jobs[i])) if i < len(jobs) else None
+    def produce() -> None:
+        for job in jobs:
+            room.acquire()
+            if stop.is_set():
+                return
+            try:
+                item: tuple[Batch, float] | BaseException = _timed(job)
+            except BaseException as error:  # handed to the writer, which raises it
+                item = error
+            loop.call_soon_threadsafe(ready.put_nowait, item)
+            if isinstance(item, BaseException):
+                return
 
-    upcoming = start(0)
+    producer = asyncio.ensure_future(asyncio.to_thread(produce))
     try:
         for i in range(len(jobs)):
-            assert upcoming is not None
-            batch, generating = await upcoming
-            upcoming = start(i + 1)
+            item = await ready.get()
+            if isinstance(item, BaseException):
+                raise item
+            batch, generating = item
             started = time.perf_counter()
             await write_batch(driver, batch, counts, bar.wrote)
+            room.release()
             log.info(
                 "%s: generated in %.1f s, written in %.1f s",
                 batch.label,
@@ -169,9 +203,10 @@ async def _pipeline(
             if i in after:
                 await restore(after[i])
     finally:
-        # A failed write must not leave a generator thread running behind the error.
-        if upcoming is not None:
-            await asyncio.gather(upcoming, return_exceptions=True)
+        # Never leave the generator thread running behind an error.
+        stop.set()
+        room.release()
+        await asyncio.gather(producer, return_exceptions=True)
 
 
 async def run_seed(
@@ -190,9 +225,12 @@ async def run_seed(
     try:
         started = time.perf_counter()
         async with engine.begin() as connection:
-            if if_empty and await connection.scalar(text("SELECT EXISTS (SELECT 1 FROM deputies)")):
-                console.print("deputies already present; nothing seeded")
-                return None
+            if await _has_deputies(connection):
+                if if_empty:
+                    console.print("deputies already present; nothing seeded")
+                    return None
+                console.print("[red]the database already has deputies; seed an empty one[/red]")
+                raise SystemExit(1)
             counts = await seed_connection(connection, scale=scale, seed=seed, progress=True)
         async with engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -172,7 +172,7 @@ SUSPENDED_SHARE = 0.003
 # A terminated seat is usually filled again by a by-election.
 REPLACED_SHARE = 0.8
 # Seats first filled by a by-election (the vacancy predates what is generated).
-LATE_BY_ELECTION_SHARE = 0.005
+LATE_BY_ELECTION_SHARE = 0.008
 PREVIOUS_TERM_SHARE = 0.12
 
 END_REASONS = (
