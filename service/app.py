@@ -17,7 +17,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types.unset import UNSET
 
 from compiled.execute import CompiledPath
-from db.engine import create_engine
+from db.engine import create_engine, statement_count
 from db.session import RequestDatabase
 from schema import build_schema
 from service.auth import AuthError, caller_from_header, is_revoked
@@ -62,26 +62,38 @@ class RegistryGraphQL(GraphQL[Context, None]):
             )
         db = self.database()
         context = Context(self.settings, db, caller)
+        # Count this request's SQL statements (unless a caller, e.g. a test, already does).
+        counter = statement_count.get()
+        token = statement_count.set([0]) if counter is None else None
         try:
-            if await is_revoked(db, caller.token_id):
-                return JSONResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": "The token has been revoked.",
-                                "extensions": {"code": "UNAUTHENTICATED"},
-                            }
-                        ]
-                    },
-                    status_code=401,
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-            compiled = await self._try_compiled(request, context)
-            if compiled is not None:
-                return Response(compiled, media_type="application/json")
-            return await super().run(request, context=context, root_value=root_value)
+            response = await self._respond(request, context, root_value)
+            counted = statement_count.get()
+            if counted is not None and hasattr(response, "headers"):
+                response.headers["X-SQL-Statements"] = str(counted[0])
+            return response
         finally:
+            if token is not None:
+                statement_count.reset(token)
             await db.close()
+
+    async def _respond(self, request: Any, context: Context, root_value: Any) -> Any:
+        if await is_revoked(context.db, context.caller.token_id):
+            return JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": "The token has been revoked.",
+                            "extensions": {"code": "UNAUTHENTICATED"},
+                        }
+                    ]
+                },
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        compiled = await self._try_compiled(request, context)
+        if compiled is not None:
+            return Response(compiled, media_type="application/json")
+        return await super().run(request, context=context, root_value=root_value)
 
     async def _try_compiled(self, request: Any, context: Context) -> bytes | None:
         """The compiled path's answer to a POSTed query, or None for the resolver path."""

@@ -67,3 +67,17 @@ async def test_compiled_path_answers_a_deep_query_in_one_statement(roomy: GraphQ
     resolved, _ = await roomy.count_statements(DEEP, {"n": 50}, path="resolver")
     assert data == resolved
     assert statements == 1
+
+
+async def test_each_response_reports_its_sql_statements(http: object) -> None:
+    compiled = await http.post(
+        "/graphql", json={"query": '{ region(code: "220400") { name children { totalCount } } }'}
+    )  # type: ignore[attr-defined]
+    resolved = await http.post(  # type: ignore[attr-defined]
+        "/graphql",
+        json={"query": '{ region(code: "220400") { name children { totalCount } } }'},
+        headers={"X-Registry-Path": "resolver"},
+    )
+    assert compiled.json() == resolved.json()
+    assert compiled.headers["X-SQL-Statements"] == "1"
+    assert resolved.headers["X-SQL-Statements"] == "2"

@@ -1,0 +1,1 @@
+"""Benchmark harness: our service against PostGraphile 5 on the same database."""

@@ -1,0 +1,52 @@
+-- wrk script: POSTs the JSON bodies of a file (one per line) in turn, counts answers that
+-- are not a clean 200 (HTTP error or a GraphQL "errors" member), and prints the figures
+-- as one JSON line at the end for bench/load.py to read.
+--   wrk ... -s wrk.lua URL -- BODIES_FILE ["Header: value" ...]
+
+local bodies = {}
+local counter = 0
+errors = 0
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("thread_number", #threads)
+end
+
+function init(args)
+  for line in io.lines(args[1]) do
+    if #line > 0 then table.insert(bodies, line) end
+  end
+  -- Threads start at different bodies, so they do not send the same requests in step.
+  counter = (thread_number or 1) * 7919
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  for i = 2, #args do
+    local name, value = string.match(args[i], "^([^:]+):%s*(.*)$")
+    if name then wrk.headers[name] = value end
+  end
+end
+
+function request()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, bodies[(counter % #bodies) + 1])
+end
+
+function response(status, headers, body)
+  if status ~= 200 or string.find(body, '"errors"', 1, true) then
+    errors = errors + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local answered_badly = 0
+  for _, thread in ipairs(threads) do
+    answered_badly = answered_badly + (thread:get("errors") or 0)
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, ' ..
+    '"bad_answers": %d, "socket_errors": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    answered_badly, e.connect + e.read + e.write + e.timeout))
+end
