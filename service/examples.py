@@ -36,7 +36,7 @@ EXAMPLES: list[Example] = [
     Example(
         title="A deputy's page",
         query=(
-            'query DeputyPage { deputies(filter: {regionCode: "220400", levels: [PROVINCIAL]}, '
+            'query DeputyPage { deputies(filter: {localityCode: "220400", levels: [PROVINCIAL]}, '
             "first: 1) { nodes { id name namePinyin gender ethnicity birthYear party occupation "
             "isGrassroots locality { name ancestors { name } } activeLevels mandates { level "
             "status startDate electoralUnit delegation congress { name } term { number } } } } }"
