@@ -71,21 +71,25 @@ _parent_region = regions.alias()
 
 
 class StationsByRegionLoader(PageLoader):
-    """Region.stations: stations in the region and every region below it."""
+    """Region.stations: stations in the region and every region below it.
+
+    The subtree's codes are found once per parent region (a LATERAL join), not per station.
+    """
 
     partition = _parent_region.c.code
     ordering = BY_ID
 
     def source(self, extra: Hashable) -> Select[Any]:
         kinds, min_stars = extra  # type: ignore[misc]
-        in_region = stations.c.region_code.in_(
+        subtree = (
             select(regions.c.code)
             .where(in_subtree(regions.c.lineage, _parent_region.c.code))
-            .correlate(_parent_region)
+            .lateral()
         )
-        # Joined ON true and filtered in WHERE, so the subquery correlates to the parent row.
-        joined = stations.join(_parent_region, true())
-        return station_query(kinds, min_stars).select_from(joined).where(in_region)
+        joined = _parent_region.join(subtree, true()).join(
+            stations, stations.c.region_code == subtree.c.code
+        )
+        return station_query(kinds, min_stars).select_from(joined)
 
 
 class StationsByDeputyLoader(RowsByKeyLoader):
