@@ -37,7 +37,7 @@ from schema.deputies import deputy_order, deputy_spec
 from schema.stations import StationFilter, station_extra
 from service.context import Context
 from service.errors import masked_error
-from service.limits import check_limits
+from service.limits import check_limits, count_tokens
 
 log = logging.getLogger(__name__)
 DIALECT = asyncpg_dialect()
@@ -273,6 +273,9 @@ class CompiledPath:
 
     def plan(self, body: dict[str, Any], context: Context) -> Plan | None:
         """Validate, check the limits and compile; None when the resolver path must answer."""
+        limit = context.settings.max_tokens
+        if count_tokens(body["query"], stop_after=limit) > limit:
+            return None  # a huge document is not even parsed: the resolver path refuses it
         prepared = self.documents.get(body["query"])
         if prepared is None:
             return None

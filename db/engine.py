@@ -49,7 +49,9 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         async_url(url or resolve_url(settings)),
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
-        pool_pre_ping=True,
+        # No ping per checkout (a round trip per request): connections broken by a database
+        # restart are invalidated when they fail, and the pool opens new ones.
+        pool_pre_ping=False,
         # Rolling back is enough to clean a returned connection; asyncpg's reset
         # (RESET ALL, UNLISTEN, ...) would cost an extra round trip per request.
         pool_reset_on_return="rollback",

@@ -51,8 +51,7 @@ class RequestDatabase:
         driver (asyncpg prepares and caches the statement per connection)."""
         async with self._lock:
             connection = await self._get()
-            if not connection.in_transaction():
-                await connection.begin()
+            # Straight to the driver: a single read needs no BEGIN/ROLLBACK round trips.
             raw = await connection.get_raw_connection()
             count_statement()
             return await raw.driver_connection.fetchval(sql, *params)  # type: ignore[union-attr]

@@ -25,7 +25,7 @@ from service.context import Context
 from service.errors import BodyLimitMiddleware
 from service.exports import report_routes
 from service.graphiql import graphiql_page, static_mount
-from service.limits import count_tokens, guard_schema
+from service.limits import guard_schema
 from service.settings import Settings, get_settings
 
 DatabaseFactory = Callable[[], RequestDatabase]
@@ -105,10 +105,6 @@ class RegistryGraphQL(GraphQL[Context, None]):
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
             return None
-        query = body.get("query") if isinstance(body, dict) else None
-        limit = self.settings.max_tokens
-        if isinstance(query, str) and count_tokens(query, stop_after=limit) > limit:
-            return None  # the resolver path answers TOKEN_LIMIT
         return await self.compiled.run(body, context)
 
 
