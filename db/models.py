@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from db.activities import Activity, ActivityParticipant
 from db.attendance import Attendance, Meeting
 from db.audit import AuditEntry
 from db.committees import Committee, CommitteeMembership, Congress, Term
@@ -12,10 +13,20 @@ from db.deputies import Deputy, Mandate
 from db.groups import DeputyGroup, GroupMembership
 from db.regions import Region
 from db.stations import Reception, ReceptionDeputy, Station, StationAssignment
+from db.suggestions import (
+    KeySupervision,
+    Suggestion,
+    SuggestionCategory,
+    SuggestionCosigner,
+    SuggestionHandler,
+)
+from db.voters import VoterContact
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "Activity",
+    "ActivityParticipant",
     "Attendance",
     "AuditEntry",
     "Committee",
@@ -26,6 +37,7 @@ __all__ = [
     "Deputy",
     "DeputyGroup",
     "GroupMembership",
+    "KeySupervision",
     "Mandate",
     "Meeting",
     "Reception",
@@ -33,6 +45,11 @@ __all__ = [
     "Region",
     "Station",
     "StationAssignment",
+    "Suggestion",
+    "SuggestionCategory",
+    "SuggestionCosigner",
+    "SuggestionHandler",
     "Term",
+    "VoterContact",
     "metadata",
 ]

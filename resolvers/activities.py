@@ -122,4 +122,4 @@ async def participation(
 ) -> list[tuple[Level, int]]:
     params = {"code": code, "start": start, "end": end, "kinds": list(kinds) if kinds else None}
     rows = await db.execute(PARTICIPATION, params)
-    return [(Level[level], int(n)) for level, n in rows]
+    return [(Level[row.level], int(row.person_times)) for row in rows]

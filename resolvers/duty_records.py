@@ -73,8 +73,8 @@ class DutyRecordLoader(Loader):
             "deputy_ids": [k[0] for k in keys],
             "years": [k[1] for k in keys],
         }
-        found = {
-            (row[0], row[1]): DutyFigures(*row[1:])
-            for row in await self.context.db.execute(DUTY_RECORDS, params)
-        }
+        found = {}
+        for row in await self.context.db.execute(DUTY_RECORDS, params):
+            figures = {k: v for k, v in row._mapping.items() if k != "deputy_id"}
+            found[(row.deputy_id, row.year)] = DutyFigures(**figures)
         return [found[k] for k in keys]

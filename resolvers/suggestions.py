@@ -258,7 +258,8 @@ figures AS (
     FROM chosen c LEFT JOIN handling h ON h.suggestion_id = c.id
 )
 SELECT submitted, assigned, closed, key_supervised, replied_on_time, overdue, satisfied,
-       CASE WHEN closed = 0 THEN 0.0 ELSE CAST(satisfied AS float8) / closed END AS ratio
+       CASE WHEN closed = 0 THEN 0.0 ELSE CAST(satisfied AS float8) / closed END
+           AS satisfaction_ratio
 FROM figures
 """
 
@@ -279,7 +280,8 @@ async def suggestion_totals(
     db: RequestDatabase, congress_id: int, year: int, as_of: date
 ) -> SuggestionTotals:
     params = {"congress_id": congress_id, "year": year, "as_of": as_of}
-    return SuggestionTotals(*(await db.execute(text(TOTALS), params)).one())
+    row = (await db.execute(text(TOTALS), params)).one()
+    return SuggestionTotals(**row._mapping)
 
 
 # Every category of the level asked for, zeros included; a top-level category counts the
@@ -334,4 +336,4 @@ async def suggestions_by_unit(
     db: RequestDatabase, congress_id: int, year: int, as_of: date
 ) -> list[UnitFigures]:
     params = {"congress_id": congress_id, "year": year, "as_of": as_of}
-    return [UnitFigures(*row) for row in await db.execute(text(BY_UNIT), params)]
+    return [UnitFigures(**row._mapping) for row in await db.execute(text(BY_UNIT), params)]

@@ -39,12 +39,14 @@ class VoterContactCountLoader(Loader):
     async def batch_load_fn(self, keys: Sequence[Hashable]) -> list[int]:
         v = voter_contacts
         query = (
-            select(v.c.deputy_id, func.count())
+            select(v.c.deputy_id, func.count().label("n"))
             .where(
                 v.c.deputy_id.in_(keys),
                 or_(v.c.until.is_(None), v.c.until >= func.current_date()),
             )
             .group_by(v.c.deputy_id)
         )
-        counts = dict((await self.context.db.execute(query)).all())
+        counts: dict[Hashable, int] = {
+            row.deputy_id: row.n for row in await self.context.db.execute(query)
+        }
         return [counts.get(k, 0) for k in keys]

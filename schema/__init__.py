@@ -11,20 +11,26 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from schema import enums as _enums  # noqa: F401  (registers the enums before types use them)
+from schema.activities import Activity, ActivityQuery
 from schema.attendance import Attendance, Meeting
 from schema.committees import Committee, Congress, Term
 from schema.contacts import ContactAssignment
 from schema.deputies import Deputy, DeputyQuery, Mandate
 from schema.groups import DeputyGroup, GroupQuery
+from schema.mutations.activities import ActivityMutation
 from schema.mutations.attendance import AttendanceMutation
 from schema.mutations.contacts import ContactMutation
 from schema.mutations.deputies import DeputyMutation
 from schema.mutations.groups import GroupMutation
 from schema.mutations.stations import StationMutation
+from schema.mutations.suggestions import SuggestionMutation
+from schema.mutations.voters import VoterMutation
 from schema.node import Node, decode_id, decode_int_id
 from schema.regions import Region, RegionQuery
 from schema.reports import ReportQuery
 from schema.stations import Reception, Station, StationQuery
+from schema.suggestions import Suggestion, SuggestionCategory, SuggestionQuery
+from schema.voters import VoterContact
 
 # Every type that implements Node, by the name its IDs carry.
 NODE_TYPES: dict[str, type] = {
@@ -42,6 +48,10 @@ NODE_TYPES: dict[str, type] = {
         ContactAssignment,
         Meeting,
         Attendance,
+        Suggestion,
+        SuggestionCategory,
+        Activity,
+        VoterContact,
     )
 }
 
@@ -73,12 +83,31 @@ class NodeQuery:
 
 
 Query = merge_types(
-    "Query", (NodeQuery, RegionQuery, DeputyQuery, StationQuery, GroupQuery, ReportQuery)
+    "Query",
+    (
+        NodeQuery,
+        RegionQuery,
+        DeputyQuery,
+        StationQuery,
+        GroupQuery,
+        ReportQuery,
+        SuggestionQuery,
+        ActivityQuery,
+    ),
 )
 
 Mutation = merge_types(
     "Mutation",
-    (DeputyMutation, StationMutation, GroupMutation, ContactMutation, AttendanceMutation),
+    (
+        DeputyMutation,
+        StationMutation,
+        GroupMutation,
+        ContactMutation,
+        AttendanceMutation,
+        SuggestionMutation,
+        ActivityMutation,
+        VoterMutation,
+    ),
 )
 
 

@@ -18,15 +18,23 @@ from schema.regions import Region
 from service.permissions import can_see_personal, needs_region_check
 
 if TYPE_CHECKING:
+    from schema.activities import Activity
     from schema.attendance import Attendance
     from schema.contacts import ContactAssignment
+    from schema.duty_records import DutyRecord
     from schema.groups import DeputyGroup
     from schema.stations import Station
+    from schema.suggestions import Suggestion
+    from schema.voters import VoterContact
 
 StationRef = Annotated["Station", strawberry.lazy("schema.stations")]
 GroupRef = Annotated["DeputyGroup", strawberry.lazy("schema.groups")]
 ContactRef = Annotated["ContactAssignment", strawberry.lazy("schema.contacts")]
 AttendanceRef = Annotated["Attendance", strawberry.lazy("schema.attendance")]
+SuggestionRef = Annotated["Suggestion", strawberry.lazy("schema.suggestions")]
+ActivityRef = Annotated["Activity", strawberry.lazy("schema.activities")]
+DutyRecordRef = Annotated["DutyRecord", strawberry.lazy("schema.duty_records")]
+VoterContactRef = Annotated["VoterContact", strawberry.lazy("schema.voters")]
 
 
 @strawberry.enum
@@ -234,6 +242,48 @@ class Deputy(Node):
         from schema.attendance import deputy_attendances
 
         return await deputy_attendances(info, self.id_, first, after)
+
+    @strawberry.field(description="Suggestions the deputy led or co-signed, the latest first.")
+    async def suggestions(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[SuggestionRef]:
+        from schema.suggestions import deputy_suggestions
+
+        return await deputy_suggestions(info, self.id_, first, after)
+
+    @strawberry.field(description="Activities between sessions taken part in, the latest first.")
+    async def activities(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ActivityRef]:
+        from schema.activities import deputy_activities
+
+        return await deputy_activities(info, self.id_, first, after)
+
+    @strawberry.field(
+        description="The duty record (履职档案) of one calendar year, counted from the registry."
+    )
+    async def duty_record(self, info: Info, year: int) -> DutyRecordRef:
+        from schema.duty_records import duty_record
+
+        return await duty_record(info, self.id_, year)
+
+    @strawberry.field(
+        description="How many voters the deputy keeps in touch with now (联系选民); the voters "
+        "themselves are private."
+    )
+    async def voter_contact_count(self, info: Info) -> int:
+        from schema.voters import deputy_voter_contact_count
+
+        return await deputy_voter_contact_count(info, self.id_)
+
+    @strawberry.field(
+        description="The voters the deputy keeps in touch with, under pseudonyms: only those "
+        "living in an editor's region (all for admins, none for anyone else)."
+    )
+    async def voter_contacts(self, info: Info) -> list[VoterContactRef]:
+        from schema.voters import deputy_voter_contacts
+
+        return await deputy_voter_contacts(info, self.id_)
 
 
 @strawberry.type(description="A deputy's seat in one term of one congress.")

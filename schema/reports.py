@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -17,6 +17,13 @@ from schema.counts import LevelCount
 from schema.deputies import Deputy
 from schema.pagination import Connection, page_args_for, to_connection
 from schema.regions import Region
+
+if TYPE_CHECKING:
+    from db.activities import ActivityKind
+    from schema.suggestions import SuggestionReport
+
+SuggestionReportRef = Annotated["SuggestionReport", strawberry.lazy("schema.suggestions")]
+ActivityKindRef = Annotated["ActivityKind", strawberry.lazy("schema.activities")]
 
 
 @strawberry.enum(description="Which deputies of a region a report counts.")
@@ -244,6 +251,33 @@ class Reports:
         region = await _region(info, region_code)
         rows = await compute.station_coverage(info.context.db, region.code)
         return [StationCoverage(level=lv, deputies=n, in_station=s) for lv, n, s in rows]
+
+    @strawberry.field(
+        description="A congress's suggestions submitted in one calendar year, as the registry "
+        "stood at the end of asOf (today by default)."
+    )
+    async def suggestions(
+        self, info: Info, congress_id: strawberry.ID, year: int, as_of: date | None = None
+    ) -> SuggestionReportRef:
+        from schema.suggestions import suggestion_report
+
+        return await suggestion_report(info, congress_id, year, as_of)
+
+    @strawberry.field(
+        description="Person-times (人次) of participation in activities of each kind, by level, "
+        "over a region's subtree."
+    )
+    async def activity_participation(
+        self,
+        info: Info,
+        region_code: str,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        kinds: list[ActivityKindRef] | None = None,
+    ) -> list[LevelCount]:
+        from schema.activities import activity_participation
+
+        return await activity_participation(info, region_code, from_, to, kinds)
 
 
 @strawberry.type

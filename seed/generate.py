@@ -42,6 +42,7 @@ from seed.batches import (
 from seed.context import Context
 from seed.model import COLUMNS, Batch, Ids
 from seed.scales import ScalePlan, parse_scale
+from seed.suggestions import seed_duty_work
 from seed.world import load_world
 from seed.writer import DeferredIndexes, advance_sequences, driver_of, last_ids, write_batch
 from service.settings import Settings
@@ -149,7 +150,9 @@ async def seed_connection(
         await _pipeline(jobs, driver, counts, bar, rebuild, restore)
         await restore(None)
     await advance_sequences(connection, ids.last)
-    return {table: counts[table] for table in COLUMNS}
+    # Suggestions, activities and voter contacts, read back from what was just written.
+    duty = await seed_duty_work(connection, seed=seed)
+    return {**{table: counts[table] for table in COLUMNS}, **duty}
 
 
 # Batches generated ahead of the one being written (bounds memory at national scale).

@@ -14,9 +14,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from db.activities import ActivityKind
 from db.regions import Region as RegionRow
 from db.session import RequestDatabase
+from resolvers import activities as activity_figures
 from resolvers import reports as compute
+from resolvers import suggestions as suggestion_figures
 from resolvers.ids import decode_int_id
 
 regions = RegionRow.__table__
@@ -167,6 +170,62 @@ async def station_coverage(db: RequestDatabase, request: Request) -> Table:
     return ["level", "deputies", "in_station"], [[lv.name, n, s] for lv, n, s in rows]
 
 
+def _suggestion_args(request: Request) -> tuple[int, int, date]:
+    """congressId, year and asOf (today when not given) of the suggestion reports."""
+    try:
+        year = int(_arg(request, "year"))
+    except ValueError as exc:
+        raise BadArgument("year is a whole number") from exc
+    congress = _id(request, "congressId", "Congress")
+    return congress, year, _date(request, "asOf", False) or date.today()
+
+
+async def suggestions(db: RequestDatabase, request: Request) -> Table:
+    t = await suggestion_figures.suggestion_totals(db, *_suggestion_args(request))
+    header = [
+        "submitted",
+        "assigned",
+        "closed",
+        "key_supervised",
+        "replied_on_time",
+        "overdue",
+        "satisfaction_ratio",
+    ]
+    row = [t.submitted, t.assigned, t.closed, t.key_supervised, t.replied_on_time, t.overdue]
+    return header, [[*row, f"{t.satisfaction_ratio:.4f}"]]
+
+
+async def suggestions_by_category(db: RequestDatabase, request: Request) -> Table:
+    args = _suggestion_args(request)
+    top = await suggestion_figures.suggestions_by_category(db, *args, top=True)
+    sub = await suggestion_figures.suggestions_by_category(db, *args, top=False)
+    rows = [[c.code, c.name, n] for c, n in sorted(top + sub, key=lambda pair: pair[0].code)]
+    return ["code", "category", "suggestions"], rows
+
+
+async def suggestions_by_unit(db: RequestDatabase, request: Request) -> Table:
+    units = await suggestion_figures.suggestions_by_unit(db, *_suggestion_args(request))
+    header = ["unit", "assigned", "replied", "replied_on_time", "overdue", "satisfied"]
+    rows = [
+        [u.unit, u.assigned, u.replied, u.replied_on_time, u.overdue, u.satisfied] for u in units
+    ]
+    return header, rows
+
+
+async def activity_participation(db: RequestDatabase, request: Request) -> Table:
+    code = await _region(db, request)
+    given = request.query_params.get("kinds")
+    try:
+        kinds = tuple(ActivityKind[k.strip().upper()] for k in given.split(",")) if given else None
+    except KeyError as exc:
+        names = ", ".join(k.name for k in ActivityKind)
+        raise BadArgument(f"kinds is a comma-separated list of {names}") from exc
+    start, end = _date(request, "from"), _date(request, "to")
+    assert start is not None and end is not None
+    pairs = await activity_figures.participation(db, code, start, end, kinds)
+    return ["level", "person_times"], [[level.name, n] for level, n in pairs]
+
+
 REPORTS: dict[str, Callable[[RequestDatabase, Request], Awaitable[Table]]] = {
     "composition": composition,
     "composition-by-child": composition_by_child,
@@ -175,6 +234,10 @@ REPORTS: dict[str, Callable[[RequestDatabase, Request], Awaitable[Table]]] = {
     "station-activity": station_activity,
     "station-activity-by-child": station_activity_by_child,
     "station-coverage": station_coverage,
+    "suggestions": suggestions,
+    "suggestions-by-category": suggestions_by_category,
+    "suggestions-by-unit": suggestions_by_unit,
+    "activity-participation": activity_participation,
 }
 
 

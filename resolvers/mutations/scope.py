@@ -29,6 +29,10 @@ LINEAGE_OF = {
     "ContactAssignment": """SELECT r.lineage FROM contact_assignments a
                   JOIN committees k ON k.id = a.committee_id JOIN congresses c ON c.id = k.congress_id
                   JOIN regions r ON r.code = c.region_code WHERE a.id = :key""",
+    "Suggestion": """SELECT r.lineage FROM suggestions s JOIN congresses c ON c.id = s.congress_id
+                     JOIN regions r ON r.code = c.region_code WHERE s.id = :key""",
+    "VoterContact": """SELECT r.lineage FROM voter_contacts v JOIN regions r ON r.code = v.community_code
+                       WHERE v.id = :key""",
 }
 
 

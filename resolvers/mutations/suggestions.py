@@ -1,0 +1,249 @@
+"""Suggestions submitted by a lead deputy with co-signers, and the categories they are
+filed under. The steps after submission are in suggestion_handling.
+
+Dates run in order and never into the future; signers hold a mandate in the congress.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import BigInteger, Row, cast, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.committees import Congress as CongressRow
+from db.committees import Term as TermRow
+from db.deputies import Deputy as DeputyRow
+from db.suggestions import Suggestion as SuggestionRow
+from db.suggestions import SuggestionCosigner as CosignerRow
+from db.suggestions import SuggestionHandler as HandlerRow
+from resolvers.mutations import lookups
+from resolvers.mutations.base import Actor, Problems, audit
+from resolvers.mutations.eligibility import eligible_mandates
+from resolvers.suggestions import categories
+
+suggestions = SuggestionRow.__table__
+cosigners = CosignerRow.__table__
+handlers = HandlerRow.__table__
+congresses = CongressRow.__table__
+terms = TermRow.__table__
+deputies = DeputyRow.__table__
+
+# The Law on Deputies: a reply within 3 months of assignment, 6 for complex suggestions.
+REPLY_MONTHS = 3
+COMPLEX_REPLY_MONTHS = 6
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day (as PostgreSQL adds intervals)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def reply_due(assigned_on: date, complex_: bool) -> date:
+    return add_months(assigned_on, COMPLEX_REPLY_MONTHS if complex_ else REPLY_MONTHS)
+
+
+def not_future(problems: Problems, path: str, day: date, what: str) -> None:
+    if day > date.today():
+        problems.add(
+            (path,), f"{what} is recorded once it has happened ({day} is ahead).", "INVALID_VALUE"
+        )
+
+
+def not_before(problems: Problems, path: str, day: date, earlier: date, what: str) -> None:
+    if day < earlier:
+        problems.add((path,), f"{what} ({day}) cannot precede {earlier}.", "INVALID_VALUE")
+
+
+async def locked_suggestion(
+    conn: AsyncConnection, problems: Problems, global_id: str
+) -> Row[Any] | None:
+    """The suggestion, locked so that two steps on it never interleave."""
+    return await lookups.by_id(
+        conn, problems, ("suggestionId",), global_id, "Suggestion", suggestions, lock=True
+    )
+
+
+async def handlers_of(conn: AsyncConnection, suggestion_id: int) -> list[Row[Any]]:
+    query = select(handlers).where(handlers.c.suggestion_id == suggestion_id)
+    return list((await conn.execute(query.order_by(handlers.c.id))).all())
+
+
+@dataclass(frozen=True)
+class SubmissionSpec:
+    congress_id: str
+    title: str
+    category_id: str
+    submitted_on: date
+    during_session: bool
+    lead_id: str
+    cosigner_ids: tuple[str, ...] = ()
+
+
+async def _term_on(conn: AsyncConnection, congress_id: int, day: date) -> Row[Any] | None:
+    query = select(terms).where(
+        terms.c.congress_id == congress_id,
+        terms.c.start_date <= day,
+        (terms.c.end_date.is_(None)) | (terms.c.end_date >= day),
+    )
+    # Locked: the next number of the term is taken under this lock.
+    return (await conn.execute(query.order_by(terms.c.number.desc()).with_for_update())).first()
+
+
+async def _next_number(conn: AsyncConnection, term_id: int) -> str:
+    last = await conn.scalar(
+        select(func.max(cast(suggestions.c.number, BigInteger))).where(
+            suggestions.c.term_id == term_id
+        )
+    )
+    return f"{(last or 0) + 1:04d}"
+
+
+async def submit_suggestion(conn: AsyncConnection, actor: Actor, spec: SubmissionSpec) -> int:
+    problems = Problems()
+    congress = await lookups.by_id(
+        conn, problems, ("congressId",), spec.congress_id, "Congress", congresses
+    )
+    category = await lookups.by_id(
+        conn, problems, ("categoryId",), spec.category_id, "SuggestionCategory", categories
+    )
+    lead = await lookups.by_id(conn, problems, ("leadId",), spec.lead_id, "Deputy", deputies)
+    signers = await lookups.many_by_id(
+        conn, problems, ("cosignerIds",), spec.cosigner_ids, "Deputy", deputies
+    )
+    if not spec.title.strip():
+        problems.add(("title",), "A suggestion needs a title.", "INVALID_VALUE")
+    not_future(problems, "submittedOn", spec.submitted_on, "A suggestion")
+    seen = {lead.id} if lead is not None else set()
+    for i, signer in enumerate(signers):
+        if signer is not None:
+            if signer.id in seen:
+                problems.add(
+                    ("cosignerIds", i), f"{signer.name} has signed already.", "DUPLICATE_SIGNER"
+                )
+            seen.add(signer.id)
+    term = None
+    if congress is not None:
+        if category is not None:
+            if category.congress_id != congress.id:
+                problems.add(
+                    ("categoryId",),
+                    f"{category.name} is a category of another congress.",
+                    "WRONG_CONGRESS",
+                )
+            elif await conn.scalar(
+                select(categories.c.id).where(categories.c.parent_id == category.id).limit(1)
+            ):
+                problems.add(
+                    ("categoryId",),
+                    f"{category.name} has subcategories: file the suggestion under one of them.",
+                    "CATEGORY_HAS_SUBCATEGORIES",
+                )
+        term = await _term_on(conn, congress.id, spec.submitted_on)
+        if term is None:
+            problems.add(
+                ("submittedOn",),
+                f"{congress.name} has no term in progress on {spec.submitted_on}.",
+                "NO_TERM",
+            )
+        people = [(("leadId",), lead)] + [(("cosignerIds", i), s) for i, s in enumerate(signers)]
+        ids = [p.id for _, p in people if p is not None]
+        # Signers are the congress's own deputies, in office on the day.
+        own = await eligible_mandates(conn, congress.id, ids, spec.submitted_on, own_only=True)
+        for path, person in people:
+            if person is not None and person.id not in own:
+                problems.add(
+                    path,
+                    f"{person.name} holds no mandate in force in {congress.name} on "
+                    f"{spec.submitted_on}.",
+                    "NOT_ELIGIBLE",
+                )
+    problems.check()
+    assert congress is not None and category is not None and lead is not None and term
+    row = (
+        await conn.execute(
+            insert(suggestions)
+            .values(
+                congress_id=congress.id,
+                term_id=term.id,
+                number=await _next_number(conn, term.id),
+                title=spec.title.strip(),
+                category_id=category.id,
+                submitted_on=spec.submitted_on,
+                during_session=spec.during_session,
+                lead_id=lead.id,
+            )
+            .returning(*suggestions.c)
+        )
+    ).one()
+    signed = [{"suggestion_id": row.id, "deputy_id": s.id} for s in signers if s is not None]
+    if signed:
+        await conn.execute(insert(cosigners), signed)
+    after = {**row._mapping, "cosigners": [s["deputy_id"] for s in signed]}
+    await audit(conn, actor, "submitSuggestion", "Suggestion", row.id, after=after)
+    return int(row.id)
+
+
+async def create_category(
+    conn: AsyncConnection,
+    actor: Actor,
+    congress_id: str,
+    code: str,
+    name: str,
+    parent_id: str | None,
+) -> int:
+    problems = Problems()
+    congress = await lookups.by_id(
+        conn, problems, ("congressId",), congress_id, "Congress", congresses
+    )
+    parent = None
+    if parent_id is not None:
+        parent = await lookups.by_id(
+            conn, problems, ("parentId",), parent_id, "SuggestionCategory", categories
+        )
+    if not code.strip():
+        problems.add(("code",), "A category needs a code.", "INVALID_VALUE")
+    if not name.strip():
+        problems.add(("name",), "A category needs a name.", "INVALID_VALUE")
+    if parent is not None:
+        if congress is not None and parent.congress_id != congress.id:
+            problems.add(
+                ("parentId",), f"{parent.name} belongs to another congress.", "WRONG_CONGRESS"
+            )
+        if parent.parent_id is not None:
+            problems.add(
+                ("parentId",),
+                f"{parent.name} is a subcategory: the classification has two levels.",
+                "CATEGORY_DEPTH",
+            )
+    if congress is not None:
+        taken = await conn.scalar(
+            select(categories.c.id).where(
+                categories.c.congress_id == congress.id, categories.c.code == code.strip()
+            )
+        )
+        if taken is not None:
+            problems.add(
+                ("code",), f"{congress.name} has a category {code} already.", "DUPLICATE_CATEGORY"
+            )
+    problems.check()
+    assert congress is not None
+    row = (
+        await conn.execute(
+            insert(categories)
+            .values(
+                congress_id=congress.id,
+                parent_id=parent.id if parent is not None else None,
+                code=code.strip(),
+                name=name.strip(),
+            )
+            .returning(*categories.c)
+        )
+    ).one()
+    await audit(conn, actor, "createSuggestionCategory", "SuggestionCategory", row.id, after=row)
+    return int(row.id)

@@ -1,0 +1,155 @@
+"""GraphQL types of activities between sessions (闭会期间活动) and the activity list."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from db.activities import ActivityKind
+from resolvers import activities as resolve
+from schema.committees import Congress
+from schema.counts import LevelCount, level_counts
+from schema.deputies import Deputy
+from schema.groups import DeputyGroup
+from schema.node import Node
+from schema.pagination import Connection, page_args_for, to_connection
+from schema.regions import Region
+
+strawberry.enum(
+    ActivityKind,
+    description="INSPECTION 视察; SURVEY 调研; LAW_ENFORCEMENT_CHECK 执法检查; "
+    "LEGISLATIVE_CONSULTATION 立法调研、论证、征求意见; BUDGET_REVIEW 预算审查监督; "
+    "TRAINING 培训; GROUP_ACTIVITY 代表小组活动; DUTY_REPORT 向选民述职; OTHER.",
+)
+
+
+@strawberry.type(description="An activity deputies take part in between sessions (闭会期间活动).")
+class Activity(Node):
+    kind: ActivityKind
+    title: str
+    start_date: date
+    end_date: date
+    id_: strawberry.Private[int]
+    organizer_congress_id: strawberry.Private[int]
+    group_id: strawberry.Private[int | None]
+    region_code: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Activity:
+        return cls(
+            node_key=row.id,
+            id_=row.id,
+            kind=row.kind,
+            title=row.title,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            organizer_congress_id=row.organizer_congress_id,
+            group_id=row.group_id,
+            region_code=row.region_code,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, key: str | int) -> Activity | None:
+        row = await info.context.loader(resolve.ActivityByIdLoader).load(int(key))
+        return cls.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The congress whose standing committee (or presidium) organised it."
+    )
+    async def organizer(self, info: Info) -> Congress:
+        found = await Congress.load(info, self.organizer_congress_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The deputy group it was held through, if any.")
+    async def group(self, info: Info) -> DeputyGroup | None:
+        return await DeputyGroup.load(info, self.group_id) if self.group_id else None
+
+    @strawberry.field(description="Where it took place.")
+    async def region(self, info: Info) -> Region:
+        found = await Region.load(info, self.region_code)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The deputies who took part, by name.")
+    async def participants(self, info: Info) -> list[Deputy]:
+        rows = await info.context.loader(resolve.ParticipantsByActivityLoader).load(self.id_)
+        return [Deputy.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Person-times (人次) by the level of the mandate each deputy took part under."
+    )
+    async def participant_count_by_level(self, info: Info) -> list[LevelCount]:
+        return level_counts(
+            await info.context.loader(resolve.ParticipantCountByLevelLoader).load(self.id_)
+        )
+
+
+def check_dates(start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise GraphQLError(
+            f"`to` ({end}) is before `from` ({start}).", extensions={"code": "INVALID_VALUE"}
+        )
+
+
+def activity_extra(
+    region_code: str | None, kinds: list[ActivityKind] | None, start: date | None, end: date | None
+) -> resolve.ActivityExtra:
+    check_dates(start, end)
+    return (
+        (region_code.strip() if region_code else None),
+        (tuple(kinds) if kinds else None),
+        start,
+        end,
+    )
+
+
+async def deputy_activities(
+    info: Info, deputy_id: int, first: int | None, after: str | None
+) -> Connection[Activity]:
+    args = page_args_for(info, first, after)
+    page = await info.context.loader(resolve.ActivitiesByDeputyLoader).load((deputy_id, None, args))
+    return to_connection(page, Activity.from_row)
+
+
+async def activity_participation(
+    info: Info, region_code: str, start: date, end: date, kinds: list[ActivityKind] | None
+) -> list[LevelCount]:
+    """Reports.activityParticipation: person-times by level over the region's subtree."""
+    check_dates(start, end)
+    region = await Region.load(info, region_code.strip())
+    if region is None:
+        raise GraphQLError(
+            f"No region with code {region_code!r}.", extensions={"code": "NOT_FOUND"}
+        )
+    pairs = await resolve.participation(
+        info.context.db, region.code, start, end, tuple(kinds) if kinds else None
+    )
+    return level_counts(pairs)
+
+
+@strawberry.type
+class ActivityQuery:
+    @strawberry.field(
+        description="Activities held in a region's subtree, the latest first; `from` and `to` "
+        "bound the first day (inclusive)."
+    )
+    async def activities(
+        self,
+        info: Info,
+        region_code: str | None = None,
+        kinds: list[ActivityKind] | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Activity]:
+        extra = activity_extra(region_code, kinds, from_, to)
+        page = await resolve.search_activities(
+            info.context, extra, page_args_for(info, first, after)
+        )
+        return to_connection(page, Activity.from_row)

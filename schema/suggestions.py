@@ -1,0 +1,404 @@
+"""GraphQL types of suggestions (代表建议), their categories and handling, and the list."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome, SuggestionStatus
+from resolvers import suggestions as resolve
+from schema.committees import Committee, Congress, Term
+from schema.deputies import Deputy
+from schema.node import Node, decode_int_id
+from schema.pagination import Connection, page_args_for, to_connection
+
+strawberry.enum(
+    SuggestionStatus,
+    description="Where a suggestion stands. Deadlines: a reply within 3 months of "
+    "assignment, 6 for complex ones.",
+)
+strawberry.enum(
+    SuggestionOutcome,
+    description="How a handling unit answered: SOLVED 已解决或采纳; IN_PROGRESS 正在解决或列入"
+    "计划; EXPLAINED 因条件限制留作参考, with an explanation.",
+)
+strawberry.enum(Satisfaction, description="The lead deputy's rating (满意/基本满意/不满意).")
+strawberry.enum(HandlerRole, description="LEAD: 主办; CO: 协办.")
+
+
+@strawberry.type(
+    description="A congress's two-level classification (e.g. 13 categories, 30 subcategories)."
+)
+class SuggestionCategory(Node):
+    code: str = strawberry.field(description="'05' for a category, '05.02' for a subcategory.")
+    name: str
+    id_: strawberry.Private[int]
+    congress_id: strawberry.Private[int]
+    parent_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: Any) -> SuggestionCategory:
+        return cls(
+            node_key=row.id,
+            id_=row.id,
+            code=row.code,
+            name=row.name,
+            congress_id=row.congress_id,
+            parent_id=row.parent_id,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, key: str | int) -> SuggestionCategory | None:
+        row = await info.context.loader(resolve.CategoryByIdLoader).load(int(key))
+        return cls.from_row(row) if row else None
+
+    @strawberry.field
+    async def parent(self, info: Info) -> SuggestionCategory | None:
+        return await SuggestionCategory.load(info, self.parent_id) if self.parent_id else None
+
+    @strawberry.field(description="The subcategories, in code order.")
+    async def children(self, info: Info) -> list[SuggestionCategory]:
+        rows = await info.context.loader(resolve.CategoriesByParentLoader).load(self.id_)
+        return [SuggestionCategory.from_row(r) for r in rows]
+
+    @strawberry.field
+    async def congress(self, info: Info) -> Congress:
+        found = await Congress.load(info, self.congress_id)
+        assert found is not None
+        return found
+
+
+@strawberry.type(description="One handling unit's part in a suggestion (承办单位).")
+class SuggestionHandler:
+    unit: str
+    role: HandlerRole
+    assigned_on: date
+    reply_due: date = strawberry.field(
+        description="3 months after assignment, 6 for a complex suggestion (Law on Deputies)."
+    )
+    replied_on: date | None
+    outcome: SuggestionOutcome | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> SuggestionHandler:
+        return cls(
+            unit=row.unit,
+            role=row.role,
+            assigned_on=row.assigned_on,
+            reply_due=row.reply_due,
+            replied_on=row.replied_on,
+            outcome=row.outcome,
+        )
+
+    @strawberry.field(
+        description="Past replyDue without a reply (as of today, or as of the end of asOf)."
+    )
+    def overdue(self, as_of: date | None = None) -> bool:
+        return resolve.is_overdue(self.reply_due, self.replied_on, as_of or date.today())
+
+
+@strawberry.type(
+    description="重点督办: a suggestion picked for supervised handling, with the committee "
+    "that supervises it."
+)
+class KeySupervision:
+    since: date
+    committee_id: strawberry.Private[int]
+    leader_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def committee(self, info: Info) -> Committee:
+        found = await Committee.load(info, self.committee_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(
+        description="The standing-committee leader who leads the supervision, if any."
+    )
+    async def leader(self, info: Info) -> Deputy | None:
+        return await Deputy.load(info, self.leader_id) if self.leader_id else None
+
+
+@strawberry.type(description="代表建议: raised by a lead deputy with co-signers.")
+class Suggestion(Node):
+    number: str = strawberry.field(description="The congress's own number for it, e.g. 0123.")
+    title: str
+    submitted_on: date
+    during_session: bool = strawberry.field(
+        description="Submitted at a session of the congress (大会期间) rather than between "
+        "sessions."
+    )
+    status: SuggestionStatus
+    satisfaction: Satisfaction | None = strawberry.field(
+        description="The lead deputy's rating of the handling, once given."
+    )
+    rated_on: date | None = strawberry.field(description="When the rating closed it.")
+    id_: strawberry.Private[int]
+    congress_id: strawberry.Private[int]
+    term_id: strawberry.Private[int]
+    category_id: strawberry.Private[int]
+    lead_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Suggestion:
+        return cls(
+            node_key=row.id,
+            id_=row.id,
+            number=row.number,
+            title=row.title,
+            submitted_on=row.submitted_on,
+            during_session=row.during_session,
+            status=SuggestionStatus(row.status),
+            satisfaction=row.satisfaction,
+            rated_on=row.rated_on,
+            congress_id=row.congress_id,
+            term_id=row.term_id,
+            category_id=row.category_id,
+            lead_id=row.lead_id,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, key: str | int) -> Suggestion | None:
+        row = await info.context.loader(resolve.SuggestionByIdLoader).load(int(key))
+        return cls.from_row(row) if row else None
+
+    @strawberry.field
+    async def congress(self, info: Info) -> Congress:
+        found = await Congress.load(info, self.congress_id)
+        assert found is not None
+        return found
+
+    @strawberry.field
+    async def term(self, info: Info) -> Term:
+        found = await Term.load(info, self.term_id)
+        assert found is not None
+        return found
+
+    @strawberry.field
+    async def category(self, info: Info) -> SuggestionCategory:
+        found = await SuggestionCategory.load(info, self.category_id)
+        assert found is not None
+        return found
+
+    @strawberry.field
+    async def lead(self, info: Info) -> Deputy:
+        found = await Deputy.load(info, self.lead_id)
+        assert found is not None
+        return found
+
+    @strawberry.field
+    async def cosigners(self, info: Info) -> list[Deputy]:
+        rows = await info.context.loader(resolve.CosignersBySuggestionLoader).load(self.id_)
+        return [Deputy.from_row(r) for r in rows]
+
+    @strawberry.field(description="The lead unit first, then the co-handlers.")
+    async def handlers(self, info: Info) -> list[SuggestionHandler]:
+        rows = await info.context.loader(resolve.HandlersBySuggestionLoader).load(self.id_)
+        return [SuggestionHandler.from_row(r) for r in rows]
+
+    @strawberry.field
+    async def key_supervision(self, info: Info) -> KeySupervision | None:
+        row = await info.context.loader(resolve.SupervisionBySuggestionLoader).load(self.id_)
+        if row is None:
+            return None
+        return KeySupervision(
+            since=row.since, committee_id=row.committee_id, leader_id=row.leader_id
+        )
+
+
+@strawberry.input
+class SuggestionFilter:
+    congress_id: strawberry.ID | None = None
+    region_code: str | None = strawberry.field(
+        default=None, description="Suggestions to the congresses of this region and below."
+    )
+    year: int | None = strawberry.field(default=None, description="Submitted in this year.")
+    category_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A category matches its subcategories' suggestions too."
+    )
+    status: SuggestionStatus | None = None
+    key_supervised: bool | None = None
+    overdue: bool | None = None
+    deputy_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Led or co-signed by this deputy."
+    )
+    unit: str | None = strawberry.field(default=None, description="Handled by this unit.")
+    as_of: date | None = strawberry.field(
+        default=None,
+        description="Judge status and overdue at the end of this day instead of today "
+        "(suggestions submitted later are left out).",
+    )
+
+
+def _key(global_id: str | None, type_name: str) -> tuple[int | None, bool]:
+    """(key, impossible): an ID of another type or a malformed one matches nothing."""
+    if global_id is None:
+        return None, False
+    key = decode_int_id(global_id, type_name)
+    return key, key is None
+
+
+def suggestion_spec(given: SuggestionFilter | None) -> resolve.SuggestionSpec:
+    f = given or SuggestionFilter()
+    congress, bad_congress = _key(f.congress_id, "Congress")
+    category, bad_category = _key(f.category_id, "SuggestionCategory")
+    deputy, bad_deputy = _key(f.deputy_id, "Deputy")
+    if f.year is not None:
+        check_year(f.year)
+    return resolve.SuggestionSpec(
+        congress_id=congress,
+        region_code=f.region_code.strip() if f.region_code else None,
+        year=f.year,
+        category_id=category,
+        status=f.status,
+        key_supervised=f.key_supervised,
+        overdue=f.overdue,
+        deputy_id=deputy,
+        unit=f.unit.strip() if f.unit else None,
+        as_of=f.as_of,
+        impossible=bad_congress or bad_category or bad_deputy,
+    )
+
+
+async def deputy_suggestions(
+    info: Info, deputy_id: int, first: int | None, after: str | None
+) -> Connection[Suggestion]:
+    args = page_args_for(info, first, after)
+    page = await info.context.loader(resolve.SuggestionsByDeputyLoader).load(
+        (deputy_id, None, args)
+    )
+    return to_connection(page, Suggestion.from_row)
+
+
+def congress_key(congress_id: str) -> int:
+    key = decode_int_id(congress_id, "Congress")
+    if key is None:
+        raise GraphQLError(
+            f"{congress_id!r} is not a congress ID.", extensions={"code": "NOT_FOUND"}
+        )
+    return key
+
+
+@strawberry.type
+class SuggestionQuery:
+    @strawberry.field(description="Suggestions, the latest submitted first.")
+    async def suggestions(
+        self,
+        info: Info,
+        filter: SuggestionFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Suggestion]:
+        page = await resolve.search_suggestions(
+            info.context, suggestion_spec(filter), page_args_for(info, first, after), date.today()
+        )
+        return to_connection(page, Suggestion.from_row)
+
+    @strawberry.field(description="A congress's categories, both levels, in code order.")
+    async def suggestion_categories(
+        self, info: Info, congress_id: strawberry.ID
+    ) -> list[SuggestionCategory]:
+        rows = await info.context.loader(resolve.CategoriesByCongressLoader).load(
+            congress_key(congress_id)
+        )
+        return [SuggestionCategory.from_row(r) for r in rows]
+
+
+@strawberry.type
+class CategoryCount:
+    category: SuggestionCategory
+    count: int
+
+
+@strawberry.type(description="How one handling unit did with the suggestions of the report.")
+class UnitHandling:
+    unit: str
+    assigned: int
+    replied: int
+    replied_on_time: int
+    overdue: int = strawberry.field(description="Past the reply date without a reply.")
+    satisfied: int = strawberry.field(
+        description="Of its suggestions, those rated SATISFIED or BASICALLY_SATISFIED."
+    )
+
+
+@strawberry.type(
+    description="Figures of a congress's suggestions in one year, as congresses publish them."
+)
+class SuggestionReport:
+    submitted: int
+    assigned: int = strawberry.field(description="Handed to at least one unit (交办).")
+    closed: int = strawberry.field(description="Rated by the lead deputy (办结).")
+    key_supervised: int
+    replied_on_time: int = strawberry.field(
+        description="Every unit replied, each by its reply date."
+    )
+    overdue: int = strawberry.field(description="At least one unit past its reply date.")
+    satisfaction_ratio: float = strawberry.field(
+        description="Rated SATISFIED or BASICALLY_SATISFIED, over all rated (0 when none is)."
+    )
+    congress_id: strawberry.Private[int]
+    year: strawberry.Private[int]
+    as_of: strawberry.Private[date]
+
+    async def _categories(self, info: Info, top: bool) -> list[CategoryCount]:
+        rows = await resolve.suggestions_by_category(
+            info.context.db, self.congress_id, self.year, self.as_of, top
+        )
+        return [CategoryCount(category=SuggestionCategory.from_row(r), count=n) for r, n in rows]
+
+    @strawberry.field(description="Per top-level category (its subcategories included), zeros too.")
+    async def by_category(self, info: Info) -> list[CategoryCount]:
+        return await self._categories(info, top=True)
+
+    @strawberry.field(description="Per subcategory, zeros too.")
+    async def by_subcategory(self, info: Info) -> list[CategoryCount]:
+        return await self._categories(info, top=False)
+
+    @strawberry.field(description="Per handling unit, the busiest first.")
+    async def by_unit(self, info: Info) -> list[UnitHandling]:
+        rows = await resolve.suggestions_by_unit(
+            info.context.db, self.congress_id, self.year, self.as_of
+        )
+        return [
+            UnitHandling(
+                unit=u.unit,
+                assigned=u.assigned,
+                replied=u.replied,
+                replied_on_time=u.replied_on_time,
+                overdue=u.overdue,
+                satisfied=u.satisfied,
+            )
+            for u in rows
+        ]
+
+
+def check_year(year: int) -> None:
+    if not 1949 <= year <= 2100:
+        raise GraphQLError(f"No year {year} in the registry.", extensions={"code": "INVALID_VALUE"})
+
+
+async def suggestion_report(
+    info: Info, congress_id: str, year: int, as_of: date | None
+) -> SuggestionReport:
+    """Reports.suggestions: as the registry stood at the end of asOf (today by default)."""
+    key = congress_key(congress_id)
+    check_year(year)
+    day = as_of or date.today()
+    t = await resolve.suggestion_totals(info.context.db, key, year, day)
+    return SuggestionReport(
+        submitted=t.submitted,
+        assigned=t.assigned,
+        closed=t.closed,
+        key_supervised=t.key_supervised,
+        replied_on_time=t.replied_on_time,
+        overdue=t.overdue,
+        satisfaction_ratio=t.satisfaction_ratio,
+        congress_id=key,
+        year=year,
+        as_of=day,
+    )
