@@ -48,7 +48,10 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     engine = create_async_engine(
         async_url(url or resolve_url(settings)),
         pool_size=settings.pool_size,
-        max_overflow=settings.pool_size,
+        # No overflow: connections opened past the pool are closed on return, and opening
+        # one per request under load costs more than waiting for a pooled one.
+        max_overflow=0,
+        pool_timeout=settings.pool_timeout_s,
         # No ping per checkout (a round trip per request): connections broken by a database
         # restart are invalidated when they fail, and the pool opens new ones.
         pool_pre_ping=False,

@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
-    pool_size: int = 10
+    pool_size: int = 20
+    pool_timeout_s: float = 10.0
     max_page_size: int = Field(default=100, description="Largest `first` a connection accepts.")
     default_page_size: int = 100
     statement_timeout_ms: int = 15_000
