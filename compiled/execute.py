@@ -31,7 +31,7 @@ from compiled import sqljson
 from compiled.build import Builder, Unsupported, as_input, named_type
 from compiled.collect import Document, collect
 from compiled.relations import NODES, RELATIONS, ROW_TYPES, deputy_args
-from resolvers import deputies, groups, regions, stations
+from resolvers import changes, deputies, groups, regions, stations
 from resolvers.ids import decode_id, decode_int_id
 from schema.deputies import deputy_order, deputy_spec
 from schema.stations import StationFilter, station_extra
@@ -130,7 +130,9 @@ def _deputies(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> Column
     args = b.args(field, nodes)
     f, order_input = deputy_args(args)
     spec, order = deputy_spec(f), deputy_order(order_input)
-    source, ordering = deputies.deputy_query(spec), deputies.ordering(order, spec)
+    any_status = f is None or f.status is None
+    source = changes.deputy_changes_query(spec, args.get("updatedSince"), any_status)
+    ordering = deputies.ordering(order, spec)
     return b.connection_json(named_type(field), source, ordering, args, nodes)
 
 
@@ -143,13 +145,17 @@ def _regions(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnE
 def _stations(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
     args = b.args(field, nodes)
     kinds, min_stars = station_extra(as_input(StationFilter, args.get("filter")))
-    source = stations.station_search_query(args.get("regionCode"), kinds, min_stars)
+    source = changes.station_changes_query(
+        args.get("regionCode"), kinds, min_stars, args.get("updatedSince")
+    )
     return b.connection_json(named_type(field), source, stations.BY_ID, args, nodes)
 
 
 def _groups(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
     args = b.args(field, nodes)
-    source = groups.group_search_query(args.get("regionCode"), args.get("kind"))
+    source = changes.group_changes_query(
+        args.get("regionCode"), args.get("kind"), args.get("updatedSince")
+    )
     return b.connection_json(named_type(field), source, groups.BY_ID, args, nodes)
 
 

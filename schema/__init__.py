@@ -113,7 +113,14 @@ Mutation = merge_types(
 
 @cache
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, types=list(NODE_TYPES.values()))
+    from service.live import Subscription  # here: service.live builds on the types above
+
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=list(NODE_TYPES.values()),
+    )
 
 
 def sdl() -> str:

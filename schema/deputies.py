@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from db.enums import CommitteeRole, Gender, Level, MandateEndReason, MandateStatus
+from resolvers import changes
 from resolvers import deputies as resolve
 from schema.committees import Committee, Congress, Term
 from schema.node import Node, decode_int_id
@@ -432,11 +433,21 @@ class DeputyQuery:
         order_by: DeputyOrder | None = None,
         first: int | None = None,
         after: str | None = None,
+        updated_since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only deputies whose record, mandates, stations or groups changed at "
+                "or after this time (a sync); then every mandate status unless the filter names "
+                "one, so ended mandates show with their end date and reason."
+            ),
+        ] = None,
     ) -> Connection[Deputy]:
-        page = await resolve.search_deputies(
+        page = await changes.search_deputies(
             info.context,
             deputy_spec(filter),
             deputy_order(order_by),
             page_args_for(info, first, after),
+            updated_since,
+            any_status=filter is None or filter.status is None,
         )
         return to_connection(page, Deputy.from_row)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from db.enums import GroupKind, GroupRole
+from resolvers import changes
 from resolvers import groups as resolve
 from schema.committees import Congress
 from schema.counts import LevelCount, level_counts
@@ -22,6 +24,9 @@ class DeputyGroup(Node):
     name: str
     kind: GroupKind
     theme: str | None
+    updated_at: datetime = strawberry.field(
+        description="When the record, or the list of its members, last changed."
+    )
     id_: strawberry.Private[int]
     congress_id: strawberry.Private[int]
     region_code: strawberry.Private[str]
@@ -34,6 +39,7 @@ class DeputyGroup(Node):
             name=row.name,
             kind=row.kind,
             theme=row.theme,
+            updated_at=row.updated_at,
             congress_id=row.congress_id,
             region_code=row.region_code,
         )
@@ -111,8 +117,14 @@ class GroupQuery:
         kind: GroupKind | None = None,
         first: int | None = None,
         after: str | None = None,
+        updated_since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only groups whose record or members changed at or after this time."
+            ),
+        ] = None,
     ) -> Connection[DeputyGroup]:
-        page = await resolve.search_groups(
-            info.context, region_code, kind, page_args_for(info, first, after)
+        page = await changes.search_groups(
+            info.context, region_code, kind, page_args_for(info, first, after), updated_since
         )
         return to_connection(page, DeputyGroup.from_row)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from db.enums import Level, StationKind
+from resolvers import changes
 from resolvers import stations as resolve
 from schema.counts import LevelCount, level_counts
 from schema.deputies import Deputy, DeputyFilter, deputy_spec
@@ -38,6 +39,9 @@ class Station(Node):
     reception_day: int | None = strawberry.field(
         description="Day of the month of the regular reception day (选民接待日), if any."
     )
+    updated_at: datetime = strawberry.field(
+        description="When the record, or the list of its deputies, last changed."
+    )
     id_: strawberry.Private[int]
     region_code: strawberry.Private[str]
 
@@ -51,6 +55,7 @@ class Station(Node):
             address=row.address,
             star_rating=row.star_rating,
             reception_day=row.reception_day,
+            updated_at=row.updated_at,
             region_code=row.region_code,
         )
 
@@ -162,9 +167,20 @@ class StationQuery:
         filter: StationFilter | None = None,
         first: int | None = None,
         after: str | None = None,
+        updated_since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only stations whose record or deputies changed at or after this time."
+            ),
+        ] = None,
     ) -> Connection[Station]:
         kinds, min_stars = station_extra(filter)
-        page = await resolve.search_stations(
-            info.context, region_code, kinds, min_stars, page_args_for(info, first, after)
+        page = await changes.search_stations(
+            info.context,
+            region_code,
+            kinds,
+            min_stars,
+            page_args_for(info, first, after),
+            updated_since,
         )
         return to_connection(page, Station.from_row)

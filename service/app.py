@@ -21,11 +21,14 @@ from db.engine import create_engine, statement_count
 from db.session import RequestDatabase
 from schema import build_schema
 from service.auth import AuthError, caller_from_header, is_revoked
+from service.bulk_export import export_routes
 from service.context import Context
 from service.errors import BodyLimitMiddleware
 from service.exports import report_routes
 from service.graphiql import graphiql_page, static_mount
+from service.imports import import_routes
 from service.limits import guard_schema
+from service.live import LiveGraphQL, live_routes
 from service.settings import Settings, get_settings
 
 DatabaseFactory = Callable[[], RequestDatabase]
@@ -124,6 +127,9 @@ def create_app(
             state["engine"] = create_engine(settings)
         return RequestDatabase(engine=state["engine"])
 
+    # Subscriptions: the WebSocket side of /graphql, fed by PostgreSQL LISTEN/NOTIFY.
+    live = LiveGraphQL(settings, database or pooled)
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if database is None:
@@ -131,6 +137,7 @@ def create_app(
         try:
             yield
         finally:
+            await live.close()
             if "engine" in state:
                 await state["engine"].dispose()
 
@@ -138,10 +145,20 @@ def create_app(
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *live_routes(live),
             Route("/healthz", healthz),
             *report_routes(database or pooled),
+            *import_routes(settings, database or pooled),
+            *export_routes(settings, database or pooled),
             static_mount(),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            # Rosters are larger than any GraphQL request: /imports/ limits its own bodies.
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                exempt_prefixes=("/imports/",),
+            )
+        ],
     )

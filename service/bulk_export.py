@@ -353,3 +353,26 @@ async def export_to_file(
     finally:
         await engine.dispose()
     return written
+
+
+def cli_export(code: str, name: str, path: str, settings: Settings) -> int:
+    """`registry export`: streams to a file with a progress display of what is written."""
+    import asyncio
+
+    from rich.console import Console
+    from rich.progress import DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if name not in FORMATS:
+        console.print(f"[red]no export {name!r}; exports: {', '.join(FORMATS)}[/red]")
+        return 2
+    with Progress(
+        SpinnerColumn(), TextColumn(f"{code} {name}"), DownloadColumn(), TimeElapsedColumn(),
+        console=console,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("export", total=None)
+        written = asyncio.run(
+            export_to_file(settings, code, name, path, lambda n: bar.update(task, completed=n))
+        )
+    console.print(f"wrote {written:,} bytes to {path}")
+    return 0

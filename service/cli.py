@@ -142,6 +142,42 @@ def revoke_token(
     typer.echo(f"revoked token {jti}")
 
 
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A CSV or XLSX file (docs/import-format.md)")],
+    kind: Annotated[
+        str,
+        typer.Option(help="deputies, station-assignments, group-memberships or attendance"),
+    ] = "deputies",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row, report, and write nothing")
+    ] = False,
+) -> None:
+    """Import a roster: all or nothing, and importing the same file again changes nothing."""
+    from service.imports import cli_import
+
+    raise typer.Exit(cli_import(str(path), kind, dry_run, get_settings()))
+
+
+@app.command("export")
+def export(
+    region: Annotated[str, typer.Argument(help="Division code: the region and all below it")],
+    output: Annotated[Path, typer.Option(help="The file to write")],
+    what: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="deputies.csv, station-assignments.csv, group-memberships.csv, "
+            "attendance.csv or popolo.json",
+        ),
+    ] = "deputies.csv",
+) -> None:
+    """Export a region's subtree, streamed (as an admin: with personal data)."""
+    from service.bulk_export import cli_export
+
+    raise typer.Exit(cli_export(region, what, str(output), get_settings()))
+
+
 @app.command("database-url")
 def database_url() -> None:
     """Print the URL of the database in use (starting the embedded one if needed)."""

@@ -218,9 +218,16 @@ class BodyLimitMiddleware:
     and would answer a bare string or number with a 500.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        exempt_prefixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths whose routes read and limit their bodies themselves (file uploads).
+        self.exempt_prefixes = exempt_prefixes
 
     @staticmethod
     async def _answer(send: Send, status: int, body: bytes) -> None:
@@ -250,7 +257,7 @@ class BodyLimitMiddleware:
         return _error_body(message, "BODY_TOO_LARGE")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

@@ -30,9 +30,6 @@ from service.import_columns import (
 __all__ = ["KINDS", "BadFile", "Progress", "RowError", "no_progress", "parse", "sniff_format"]
 
 
-# ---------------------------------------------------------------- reading the file
-
-
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -40,6 +37,9 @@ PHONE = re.compile(r"^\+?[0-9][0-9 -]{6,19}$")
 DATE_SHAPE = re.compile(r"^(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})$")
 TRUE = {"true", "1", "yes", "y", "是", "t"}
 FALSE = {"false", "0", "no", "n", "否", "f"}
+
+
+# ---------------------------------------------------------------- reading the file
 
 
 def _cell(value: Any) -> str | None:

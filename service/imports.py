@@ -267,16 +267,17 @@ def cli_import(path: str, kind: str, dry_run: bool, settings: Settings) -> int:
         TextColumn("{task.description:<9}"),
         BarColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.completed:,} rows", style="dim"),
+        TextColumn("{task.fields[rows]}", style="dim"),
         TimeElapsedColumn(),
         console=console,
     ) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
+            rows = f"{done:,} rows" if stage == "reading" else ""
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total or None)
-            bar.update(tasks[stage], completed=done, total=total or None)
+                tasks[stage] = bar.add_task(stage, total=total or None, rows=rows)
+            bar.update(tasks[stage], completed=done, total=total or None, rows=rows)
 
         try:
             outcome = asyncio.run(import_file(settings, path, kind, dry_run, progress))
