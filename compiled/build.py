@@ -25,6 +25,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array
+from sqlalchemy.types import DateTime
 
 from compiled import sqljson
 from compiled.collect import Document, collect, sub_selections
@@ -91,9 +92,12 @@ class Builder:
         column = python_name(type_, name)
         if column not in row.c:
             raise Unsupported(f"{type_.name}.{name}")
+        value = row.c[column]
+        if isinstance(value.type, DateTime):
+            value = sqljson.timestamp(value)
         if column in personal:
-            return self.personal(row, row.c[column])
-        return row.c[column]
+            return self.personal(row, value)
+        return value
 
     def personal(self, row: FromClause, value: ColumnElement[Any]) -> ColumnElement[Any]:
         """Personal data as the resolver path shows it (service.permissions.can_see_personal)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, cast, func, literal_column, text
+from sqlalchemy import ColumnElement, case, cast, func, literal_column, text
 from sqlalchemy.types import String, Text
 
 
@@ -53,3 +53,16 @@ def build_object(pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[A
 
 
 EMPTY_ARRAY = literal_column("'[]'::json")
+
+
+def timestamp(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A timestamptz as Python's isoformat() writes it (the resolver path's DateTime):
+    UTC offset '+00:00', microseconds only when there are any."""
+    utc = func.timezone(text("'UTC'"), value)
+    return case(
+        (
+            func.to_char(utc, text("'US'")) == string("000000"),
+            func.to_char(utc, text('\'YYYY-MM-DD"T"HH24:MI:SS"+00:00"\'')),
+        ),
+        else_=func.to_char(utc, text('\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\'')),
+    )

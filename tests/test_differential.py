@@ -149,3 +149,20 @@ async def test_compiled_path_is_taken_for_read_queries(client: GraphQLClient) ->
     example = EXAMPLES[0]
     _, statements = await client.count_statements(example.query, example.variables, path="compiled")
     assert statements == 1
+
+
+async def test_timestamps_agree(client: GraphQLClient, connection: Any) -> None:
+    from sqlalchemy import text
+
+    # One stamp with trailing zeros in its microseconds, one without any: Python's isoformat
+    # writes '.120000' and drops a zero fraction; the compiled path must too.
+    await connection.execute(
+        text(
+            "UPDATE deputies SET updated_at = CASE WHEN id % 2 = 0 "
+            "THEN timestamptz '2024-01-01 10:00:00.12+00' ELSE timestamptz '2024-01-01 10:00:00+00' END "
+            "WHERE id IN (SELECT id FROM deputies ORDER BY name_pinyin, id LIMIT 4)"
+        )
+    )
+    body = await client.post("{ deputies(first: 4) { nodes { updatedAt } } }")
+    stamps = {n["updatedAt"] for n in body["data"]["deputies"]["nodes"]}
+    assert stamps <= {"2024-01-01T10:00:00.120000+00:00", "2024-01-01T10:00:00+00:00"}
