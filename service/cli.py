@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -69,6 +71,10 @@ def serve(
     # Resolve (and start, if embedded) the database once here, so every worker shares it
     # and the embedded server lives as long as this process.
     os.environ["DATABASE_URL"] = _database_url()
+    # Uvicorn finishes in-flight requests on SIGTERM and then re-raises the signal; exiting
+    # through Python (not the default handler) runs the exit hooks that stop the embedded
+    # PostgreSQL cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         "service.app:create_app",
         factory=True,
