@@ -37,6 +37,7 @@ from schema.deputies import deputy_order, deputy_spec
 from schema.stations import StationFilter, station_extra
 from service.context import Context
 from service.errors import masked_error
+from service.faults import is_unavailable
 from service.limits import check_limits, count_tokens
 
 log = logging.getLogger(__name__)
@@ -273,6 +274,8 @@ class CompiledPath:
         try:
             data = await context.db.fetch_value(*plan)
         except Exception as exc:
+            if is_unavailable(exc):
+                raise  # nothing to answer: service.faults sends 503 with Retry-After
             error = masked_error(exc, statement_timeout_ms=context.settings.statement_timeout_ms)
             return orjson.dumps({"data": None, "errors": [error.formatted]})
         return b'{"data":' + data.encode() + b"}"

@@ -59,6 +59,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         # (RESET ALL, UNLISTEN, ...) would cost an extra round trip per request.
         pool_reset_on_return="rollback",
         connect_args={
+            "timeout": settings.connect_timeout_seconds,
             "server_settings": {
                 "statement_timeout": str(settings.statement_timeout_ms),
                 "application_name": "deputy-registry",
@@ -66,7 +67,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
                 "jit": "off",
                 "work_mem": "64MB",
                 "timezone": "UTC",
-            }
+            },
         },
     )
     event.listen(engine.sync_engine, "before_cursor_execute", count_statement)

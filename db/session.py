@@ -16,6 +16,7 @@ from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.engine import count_statement
+from service.faults import is_unavailable
 
 
 class RequestDatabase:
@@ -73,5 +74,12 @@ class RequestDatabase:
     async def close(self) -> None:
         self._closed = True
         if self._owned and self._connection is not None:
-            await self._connection.close()
-            self._connection = None
+            connection, self._connection = self._connection, None
+            try:
+                await connection.close()
+            except Exception as error:
+                # The connection died under the request (a database restart): the answer is
+                # made already. Hand the dead connection back to the pool as invalid.
+                await connection.invalidate()
+                if not is_unavailable(error):
+                    raise

@@ -304,6 +304,10 @@ class Mandate(Node):
     by_election: bool = strawberry.field(description="Elected at a by-election (补选).")
     suspended_from: date | None = strawberry.field(description="First day of a suspension.")
     suspended_until: date | None = strawberry.field(description="Last day of a suspension, if set.")
+    version: int = strawberry.field(
+        description="Grows with every change: pass it as `expectedVersion` so that a write "
+        "based on what you read is refused (STALE_WRITE) if someone changed it since."
+    )
     deputy_id: strawberry.Private[int]
     congress_id: strawberry.Private[int]
     term_id: strawberry.Private[int]
@@ -322,6 +326,7 @@ class Mandate(Node):
             by_election=row.by_election,
             suspended_from=row.suspended_from,
             suspended_until=row.suspended_until,
+            version=row.version,
             deputy_id=row.deputy_id,
             congress_id=row.congress_id,
             term_id=row.term_id,

@@ -1,7 +1,9 @@
-"""The ASGI application: GraphQL at /graphql (GraphiQL on GET), health at /healthz."""
+"""The ASGI application: GraphQL at /graphql (GraphiQL on GET), health at /healthz and
+/readyz, Prometheus metrics at /metrics."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,11 +27,22 @@ from service.bulk_export import export_routes
 from service.context import Context
 from service.errors import BodyLimitMiddleware
 from service.exports import report_routes
+from service.faults import FaultMiddleware, with_fault_handling
 from service.graphiql import graphiql_page, static_mount
+from service.health import health_routes
 from service.imports import import_routes
 from service.limits import guard_schema
 from service.live import LiveGraphQL, live_routes
+from service.observability import (
+    ObservabilityMiddleware,
+    metrics_route,
+    setup_tracing,
+    shutdown_metrics,
+    shutdown_tracing,
+)
 from service.settings import Settings, get_settings
+
+log = logging.getLogger("registry")
 
 DatabaseFactory = Callable[[], RequestDatabase]
 # Requests with this header set to 'resolver' skip the compiled path (for the differential test).
@@ -39,7 +52,7 @@ RESOLVER_PATH_HEADER = "x-registry-path"
 class RegistryGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings, database: DatabaseFactory) -> None:
         super().__init__(
-            guard_schema(build_schema(), settings),
+            with_fault_handling(guard_schema(build_schema(), settings), settings),
             graphql_ide="graphiql" if settings.graphiql else None,
         )
         self.settings = settings
@@ -111,10 +124,6 @@ class RegistryGraphQL(GraphQL[Context, None]):
         return await self.compiled.run(body, context)
 
 
-async def healthz(_: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
-
-
 def create_app(
     settings: Settings | None = None, database: DatabaseFactory | None = None
 ) -> Starlette:
@@ -134,19 +143,25 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if database is None:
             state["engine"] = create_engine(settings)
+        setup_tracing(settings)
         try:
             yield
         finally:
             await live.close()
+            # uvicorn runs this after in-flight requests have finished (SIGTERM).
             if "engine" in state:
                 await state["engine"].dispose()
+                log.info("database pool closed")
+            shutdown_tracing()
+            shutdown_metrics()
 
     graphql = RegistryGraphQL(settings, database or pooled)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *live_routes(live),
-            Route("/healthz", healthz),
+            *health_routes(database or pooled, settings),
+            metrics_route(lambda: state.get("engine")),
             *report_routes(database or pooled),
             *import_routes(settings, database or pooled),
             *export_routes(settings, database or pooled),
@@ -154,11 +169,16 @@ def create_app(
         ],
         lifespan=lifespan,
         middleware=[
+            # Outermost first: every answer, a 503 or a 413 included, is logged and counted.
+            Middleware(
+                ObservabilityMiddleware, settings=settings, engine=lambda: state.get("engine")
+            ),
+            Middleware(FaultMiddleware, settings=settings),
             # Rosters are larger than any GraphQL request: /imports/ limits its own bodies.
             Middleware(
                 BodyLimitMiddleware,
                 max_bytes=settings.max_body_bytes,
                 exempt_prefixes=("/imports/",),
-            )
+            ),
         ],
     )

@@ -66,6 +66,13 @@ def serve(
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql)."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from service.observability import (
+        prepare_multiprocess_metrics,
+        remove_multiprocess_folder,
+        uvicorn_log_config,
+    )
 
     settings = get_settings()
     # Resolve (and start, if embedded) the database once here, so every worker shares it
@@ -75,16 +82,25 @@ def serve(
     # through Python (not the default handler) runs the exit hooks that stop the embedded
     # PostgreSQL cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        reload=reload,
-        log_level="info",
-        access_log=settings.access_log,
-    )
+    # Worker processes add up their metrics in one folder (before they import the client).
+    prepare_multiprocess_metrics(workers)
+    json_logs = uvicorn_log_config(settings)
+    try:
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            reload=reload,
+            log_level=settings.log_level.lower(),
+            log_config=json_logs or LOGGING_CONFIG,
+            # In JSON mode the service logs its own access line (with request id, operation).
+            access_log=settings.access_log and json_logs is None,
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        )
+    finally:
+        remove_multiprocess_folder()
 
 
 @app.command("print-schema")

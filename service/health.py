@@ -1,4 +1,4 @@
-"""Health for load balancers and orchestrators, and a clean exit of the process.
+"""Health for load balancers and orchestrators.
 
 - `GET /healthz`: the process is alive and its event loop answers. No database work, so
   a database outage never makes an orchestrator restart healthy processes. Failing: restart.
@@ -11,8 +11,6 @@ migrations ran first, as a rolling deploy does) is ready: migrations are written
 compatible with the release before them (see docs/operations.md). A database *behind* it
 is not: this code may use tables or columns that are not there yet.
 
-`exit_cleanly_on_signals` makes SIGTERM end the `serve` process through SystemExit after
-uvicorn's graceful shutdown, so that exit hooks (the embedded PostgreSQL's stop) run.
 """
 
 from __future__ import annotations
@@ -20,11 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from types import FrameType
 from typing import Any
 
 from sqlalchemy import text
@@ -169,20 +165,3 @@ def health_routes(database: Callable[[], RequestDatabase], settings: object = No
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Route("/readyz", readyz, methods=["GET", "HEAD"]),
     ]
-
-
-def _exit_now(signum: int, _: FrameType | None) -> None:
-    raise SystemExit(0)
-
-
-def exit_cleanly_on_signals() -> None:
-    """Let SIGTERM end the process with SystemExit(0) instead of killing it on the spot.
-
-    uvicorn catches SIGTERM itself: it stops accepting connections, lets in-flight requests
-    finish, runs the lifespan shutdown (the pool closes) and then raises the signal again
-    under the handler that was there before it started. Python's default handler would end
-    the process without running exit hooks, and pgserver stops the embedded PostgreSQL in
-    one. Call this before `uvicorn.run`. (With several workers, uvicorn's supervisor returns
-    normally after its workers have finished, and the hooks run anyway.)
-    """
-    signal.signal(signal.SIGTERM, _exit_now)

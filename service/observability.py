@@ -541,7 +541,8 @@ class ObservabilityMiddleware:
         self.app = app
         self.engine = engine
         self.slow_seconds = setting(settings, "slow_operation_ms", DEFAULT_SLOW_OPERATION_MS) / 1000
-        self.log_requests = bool(setting(settings, "log_requests", True))
+        # The one switch for access logs: uvicorn's in text mode, this line in JSON mode.
+        self.log_requests = bool(setting(settings, "access_log", True))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,33 @@ class Settings(BaseSettings):
         description="Secret that signs bearer tokens; unset, one is generated in .data/jwt-secret.",
     )
     seed_number: int = 2024
+    # Operations (docs/operations.md).
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per log line; text: uvicorn's."
+    )
+    log_level: str = "INFO"
+    slow_operation_ms: int = Field(
+        default=1000, description="Log requests slower than this, with their SQL count."
+    )
+    retry_after_seconds: int = Field(
+        default=2, description="Retry-After of a 503 while the database is unavailable."
+    )
+    transaction_attempts: int = Field(
+        default=3, description="Tries of a write aborted by a serialization failure or deadlock."
+    )
+    readiness_timeout_ms: int = Field(
+        default=2000, description="How long /readyz waits for the database."
+    )
+    shutdown_timeout_seconds: int = Field(
+        default=30, description="On SIGTERM, how long in-flight requests may take to finish."
+    )
+    connect_timeout_seconds: float = Field(
+        default=5.0, description="Give up opening a database connection after this."
+    )
+    tracing: Literal["", "otlp", "console"] = Field(
+        default="", description="OpenTelemetry export (needs the `otel` extra); empty: off."
+    )
+    service_name: str = Field(default="deputy-registry", description="service.name in traces.")
 
 
 @lru_cache

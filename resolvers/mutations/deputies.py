@@ -219,11 +219,20 @@ async def end_mandate(
     end_date: date,
     reason: MandateEndReason,
     status: MandateStatus,
+    expected_version: int | None = None,
 ) -> int:
     problems = Problems()
     mandate = await lookups.by_id(
         conn, problems, ("mandateId",), mandate_id, "Mandate", mandates, lock=True
     )
+    # Checked on the locked row: a concurrent change has either committed or waits for us.
+    if mandate is not None and expected_version is not None and mandate.version != expected_version:
+        problems.add(
+            ("expectedVersion",),
+            f"The mandate was changed since you read it (version {expected_version}, now "
+            f"{mandate.version}): read it again and decide on what it says now.",
+            "STALE_WRITE",
+        )
     if status is MandateStatus.ACTIVE:
         problems.add(("status",), "A mandate ends as SUSPENDED or TERMINATED.", "INVALID_VALUE")
     if mandate is not None:

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from resolvers.mutations.base import Actor, Invalid, Problem
 from resolvers.mutations.scope import target_lineage
+from service.faults import WriteConflict, transact
 from service.permissions import can_write, can_write_in
 
 
@@ -75,20 +76,27 @@ async def perform(
     if not can_write(caller):
         raise forbidden("Writing needs an editor or admin token.")
     actor = Actor(subject=caller.subject, role=caller.role)
+
+    async def attempt(conn: AsyncConnection) -> int:
+        if caller.role != "admin":
+            lineage = await target_lineage(conn, *target)
+            if lineage is not None and not can_write_in(caller, lineage):
+                raise forbidden(
+                    f"An editor for region {caller.region_code} may not write in region "
+                    f"{lineage[-1]}."
+                )
+        return await write(conn, actor)
+
     try:
-        async with context.db.transaction() as conn:
-            if caller.role != "admin":
-                lineage = await target_lineage(conn, *target)
-                if lineage is not None and not can_write_in(caller, lineage):
-                    raise forbidden(
-                        f"An editor for region {caller.region_code} may not write in region "
-                        f"{lineage[-1]}."
-                    )
-            key = await write(conn, actor)
+        # Run again from the start when PostgreSQL aborts it for a serialization failure or
+        # a deadlock (a bounded number of times); see service/faults.py.
+        key = await transact(context.db, attempt, attempts=context.settings.transaction_attempts)
     except Invalid as invalid:
         return None, user_errors(invalid.problems)
     except IntegrityError as error:
         return None, user_errors([_from_integrity(error)])
+    except WriteConflict as conflict:
+        return None, [UserError(field=None, message=str(conflict), code=conflict.code)]
     # The same request and the next ones must read what was just written.
     context.clear_loaders()
     return key, []

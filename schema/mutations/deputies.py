@@ -70,6 +70,11 @@ class EndMandateInput:
     status: MandateStatus | None = strawberry.field(
         default=None, description="SUSPENDED or TERMINATED; defaults to TERMINATED."
     )
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The mandate's `version` as you read it: if it has changed since, nothing "
+        "is written and the answer is a STALE_WRITE userError.",
+    )
 
 
 @strawberry.type
@@ -136,7 +141,13 @@ class DeputyMutation:
         key, errors = await perform(
             info,
             lambda conn, actor: writes.end_mandate(
-                conn, actor, input.mandate_id, input.end_date, input.reason, status
+                conn,
+                actor,
+                input.mandate_id,
+                input.end_date,
+                input.reason,
+                status,
+                expected_version=input.expected_version,
             ),
             ("Mandate", input.mandate_id),
         )
