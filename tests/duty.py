@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from resolvers.ids import encode_id
 from resolvers.mutations.base import Actor
-from tests.conftest import GraphQLClient
+from tests import mutations
 from tests.factories import committee_of, congress_of, insert_deputy, insert_mandate, insert_row
-from tests.mutations import TABLES, refused
+from tests.mutations import TABLES
 
 GUIZHOU, GUIYANG, KAIYANG, SHUANGLIU, XIUWEN = "520000", "520100", "520121", "520121101", "520123"
 LEVELS = ["NATIONAL", "PROVINCIAL", "PREFECTURAL", "COUNTY", "TOWNSHIP"]
@@ -62,27 +62,12 @@ DUTY_TABLES = [
 
 async def table_counts(conn: AsyncConnection) -> dict[str, int]:
     """Row counts of every table a write may touch: equal before and after = nothing written."""
-    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in TABLES + DUTY_TABLES)
-    return dict((await conn.execute(text(sql))).all())
+    return await mutations.table_counts(conn, TABLES + DUTY_TABLES)
 
 
-async def assert_refused(
-    client: GraphQLClient,
-    connection: AsyncConnection,
-    document: str,
-    input: dict[str, Any],
-    code: str,
-    field: list[str] | None = None,
-) -> list[dict[str, Any]]:
-    """The write is refused with this code (at this field), and the database is unchanged."""
-    before = await table_counts(connection)
-    errors = await refused(client, document, input)
-    assert code in [e["code"] for e in errors], errors
-    if field is not None:
-        assert field in [e["field"] for e in errors], errors
-    assert all(e["message"] for e in errors)
-    assert await table_counts(connection) == before, "a refused write changed the database"
-    return errors
+async def assert_refused(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """As tests.mutations.assert_refused, over the duty-work tables too."""
+    return await mutations.assert_refused(*args, tables=TABLES + DUTY_TABLES, **kwargs)
 
 
 async def link(conn: AsyncConnection, table: str, **values: Any) -> None:

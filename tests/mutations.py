@@ -87,9 +87,9 @@ TABLES = [
 ]
 
 
-async def table_counts(conn: AsyncConnection) -> dict[str, int]:
+async def table_counts(conn: AsyncConnection, tables: list[str] = TABLES) -> dict[str, int]:
     """Row counts of every table a mutation may write: equal before and after = nothing written."""
-    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in TABLES)
+    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
     return dict((await conn.execute(text(sql))).all())
 
 
@@ -139,3 +139,23 @@ async def new_deputy(
         },
     )
     return payload["deputy"]
+
+
+async def assert_refused(
+    client: GraphQLClient,
+    connection: AsyncConnection,
+    document: str,
+    input: dict[str, Any],
+    code: str,
+    field: list[str] | None = None,
+    tables: list[str] = TABLES,
+) -> list[dict[str, Any]]:
+    """The write is refused with this code (at this field), and the database is unchanged."""
+    before = await table_counts(connection, tables)
+    errors = await refused(client, document, input)
+    assert code in [e["code"] for e in errors], errors
+    if field is not None:
+        assert field in [e["field"] for e in errors], errors
+    assert all(e["message"] for e in errors)
+    assert await table_counts(connection, tables) == before, "a refused write changed the database"
+    return errors

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,10 +21,10 @@ from tests.mutations import (
     LOG_CONTACT,
     RECORD_ATTENDANCE,
     RECORD_RECEPTION,
+    assert_refused,
     congress,
     mutate,
     new_deputy,
-    refused,
     table_counts,
 )
 
@@ -49,24 +47,6 @@ async def jilin_meeting(admin: GraphQLClient) -> tuple[str, str]:
         },
     )
     return meeting["meeting"]["id"], committee
-
-
-async def assert_refused(
-    client: GraphQLClient,
-    connection: AsyncConnection,
-    document: str,
-    input: dict[str, Any],
-    code: str,
-    field: list[str] | None = None,
-) -> list[dict[str, Any]]:
-    before = await table_counts(connection)
-    errors = await refused(client, document, input)
-    assert code in [e["code"] for e in errors], errors
-    if field is not None:
-        assert field in [e["field"] for e in errors], errors
-    assert all(e["message"] for e in errors)
-    assert await table_counts(connection) == before, "a refused write changed the database"
-    return errors
 
 
 async def test_national_deputy_attends_where_they_live_only(
