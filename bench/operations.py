@@ -240,24 +240,17 @@ def _deputy_page(
     }
 
 
+def _mandate(m: Json, congress: Json, term: Json) -> tuple[Any, ...]:
+    """A mandate as both servers give it (they differ only in the names of its relations)."""
+    keys = ("level", "status", "startDate", "endDate", "electoralUnit", "delegation", "byElection")
+    return (*(m[k] for k in keys), congress["name"], term["number"])
+
+
 def norm_deputy_ours(data: Json) -> Json:
     d = data["node"]
     if d is None:
         return None
-    mandates = [
-        (
-            m["level"],
-            m["status"],
-            m["startDate"],
-            m["endDate"],
-            m["electoralUnit"],
-            m["delegation"],
-            m["byElection"],
-            m["congress"]["name"],
-            m["term"]["number"],
-        )
-        for m in d["mandates"]
-    ]
+    mandates = [_mandate(m, m["congress"], m["term"]) for m in d["mandates"]]
     return _deputy_page(
         d, d["locality"], mandates, d["stations"], d["groups"], d["contacts"], d["attendances"]
     )
@@ -268,17 +261,7 @@ def norm_deputy_pg(data: Json) -> Json:
     if d is None:
         return None
     mandates = [
-        (
-            m["level"],
-            m["status"],
-            m["startDate"],
-            m["endDate"],
-            m["electoralUnit"],
-            m["delegation"],
-            m["byElection"],
-            m["congressByCongressIdAndLevel"]["name"],
-            m["termCongress"]["number"],
-        )
+        _mandate(m, m["congressByCongressIdAndLevel"], m["termCongress"])
         for m in _nodes(d["mandates"])
     ]
     return _deputy_page(

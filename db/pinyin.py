@@ -9,12 +9,14 @@ matching and never computes pinyin per row.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from pypinyin import Style, lazy_pinyin
 
 _NOT_KEY = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 
 
+@cache  # names repeat a lot, and search_keys needs the pinyin again
 def name_pinyin(name: str) -> str:
     """Toneless, space-separated syllables: '李俊峰' -> 'li jun feng'."""
     return " ".join(s for s in lazy_pinyin(name, style=Style.NORMAL) if s.strip()).lower()
