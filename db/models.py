@@ -12,6 +12,7 @@ from db.contacts import ContactAssignment, ContactLog
 from db.deputies import Deputy, Mandate
 from db.groups import DeputyGroup, GroupMembership
 from db.regions import Region
+from db.reports import ReportCount
 from db.stations import Reception, ReceptionDeputy, Station, StationAssignment
 from db.suggestions import (
     KeySupervision,
@@ -43,6 +44,7 @@ __all__ = [
     "Reception",
     "ReceptionDeputy",
     "Region",
+    "ReportCount",
     "Station",
     "StationAssignment",
     "Suggestion",

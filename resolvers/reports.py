@@ -95,7 +95,56 @@ class LevelComposition:
     under40: int
 
 
-def _composition_sql(scope: str, by_child: bool) -> str:
+# Today's figures from the running totals (db/reports.py): the rows of the region (or of
+# each child) itself. Under 40 is "born after this day 40 years ago", so the totals' birth
+# years settle it except for deputies born in that boundary year with a known date: those
+# few are counted from the mandates.
+COMPOSITION_NOW = """
+WITH groups AS ({groups}),
+today AS (SELECT CAST(current_date - interval '40 years' AS date) AS cutoff),
+counts AS (
+    SELECT rc.region_code AS grp, rc.level,
+           sum(rc.deputies) AS deputies, sum(rc.female) AS female,
+           sum(rc.grassroots) AS grassroots, sum(rc.minority) AS minority,
+           coalesce(sum(rc.deputies) FILTER (
+               WHERE rc.birth_year > extract(year FROM (SELECT cutoff FROM today))), 0) AS under40
+    FROM report_counts rc
+    WHERE rc.scope = :scope AND rc.level IS NOT NULL AND rc.region_code IN (SELECT grp FROM groups)
+    GROUP BY rc.region_code, rc.level
+),
+born_late AS (
+    SELECT DISTINCT m.deputy_id, m.level, r.lineage
+    FROM deputies d
+    JOIN mandates m ON m.deputy_id = d.id AND m.status = 'ACTIVE'
+    {region_join}
+    WHERE d.birth_year = extract(year FROM (SELECT cutoff FROM today))
+      AND d.birth_date > (SELECT cutoff FROM today)
+),
+boundary AS (
+    SELECT g.grp, b.level, count(*) AS n
+    FROM born_late b JOIN groups g ON g.grp = ANY(b.lineage)
+    GROUP BY g.grp, b.level
+)
+SELECT g.grp, l.level,
+       coalesce(c.deputies, 0), coalesce(c.female, 0), coalesce(c.grassroots, 0),
+       coalesce(c.minority, 0), coalesce(c.under40, 0) + coalesce(b.n, 0)
+FROM groups g
+CROSS JOIN unnest(enum_range(NULL::level)) AS l(level)
+LEFT JOIN counts c ON c.grp = g.grp AND c.level = l.level
+LEFT JOIN boundary b ON b.grp = g.grp AND b.level = l.level
+ORDER BY g.grp, l.level
+"""
+REGION_OF = {
+    "CONGRESSES": "JOIN congresses c ON c.id = m.congress_id JOIN regions r ON r.code = c.region_code",
+    "LOCALITY": "JOIN regions r ON r.code = d.locality_code",
+}
+
+
+def _composition_sql(scope: str, by_child: bool, as_of: date | None) -> str:
+    if as_of is None:
+        return COMPOSITION_NOW.format(
+            groups=GROUPS_BY_CHILD if by_child else GROUPS_WHOLE, region_join=REGION_OF[scope]
+        )
     return COMPOSITION.format(
         subtree=BY_CHILD if by_child else WHOLE,
         counted=COUNTED[scope].format(in_force=MANDATE_IN_FORCE),
@@ -111,7 +160,8 @@ async def composition(
     db: RequestDatabase, code: str, scope: str, as_of: date | None, by_child: bool = False
 ) -> dict[str, list[LevelComposition]]:
     """Per group (the region, or each child) the make-up of its deputies at each level."""
-    rows = await db.execute(text(_composition_sql(scope, by_child)), {"code": code, "as_of": as_of})
+    sql = _composition_sql(scope, by_child, as_of)
+    rows = await db.execute(text(sql), {"code": code, "as_of": as_of, "scope": scope})
     found: dict[str, list[LevelComposition]] = {}
     for grp, level, *figures in rows:
         found.setdefault(grp, []).append(LevelComposition(Level[level], *figures))
@@ -225,22 +275,11 @@ async def station_activity(
 
 
 STATION_COVERAGE = """
-WITH subtree AS (SELECT code FROM regions WHERE lineage @> ARRAY[CAST(:code AS varchar)]),
-counted AS (
-    SELECT DISTINCT m.deputy_id, m.level
-    FROM subtree s
-    JOIN deputies d ON d.locality_code = s.code
-    JOIN mandates m ON m.deputy_id = d.id AND m.status = 'ACTIVE'
-),
-stationed AS (SELECT DISTINCT deputy_id FROM station_assignments),
-figures AS (
-    SELECT c.level, count(*) AS deputies, count(st.deputy_id) AS in_station
-    FROM counted c LEFT JOIN stationed st ON st.deputy_id = c.deputy_id
-    GROUP BY c.level
-)
-SELECT l.level, coalesce(f.deputies, 0), coalesce(f.in_station, 0)
+SELECT l.level, coalesce(sum(rc.deputies), 0), coalesce(sum(rc.in_station), 0)
 FROM unnest(enum_range(NULL::level)) AS l(level)
-LEFT JOIN figures f ON f.level = l.level
+LEFT JOIN report_counts rc
+       ON rc.scope = 'LOCALITY' AND rc.region_code = :code AND rc.level = l.level
+GROUP BY l.level
 ORDER BY l.level
 """
 

@@ -51,17 +51,49 @@ async def main(runs: int, province: str) -> None:
     cases: list[tuple[str, str, Callable[[], Awaitable[Any]]]] = []
     for scope_name, code in (("province", province), ("nation", "100000")):
         cases += [
-            ("composition CONGRESSES", scope_name, lambda c=code: reports.composition(db, c, "CONGRESSES", None)),
-            ("composition LOCALITY", scope_name, lambda c=code: reports.composition(db, c, "LOCALITY", None)),
-            ("composition asOf 2022-06-01", scope_name, lambda c=code: reports.composition(db, c, "CONGRESSES", date(2022, 6, 1))),
-            ("compositionByChild", scope_name, lambda c=code: reports.composition(db, c, "CONGRESSES", None, by_child=True)),
-            ("stationActivity (a year)", scope_name, lambda c=code: reports.station_activity(db, c, year_start, year_end)),
-            ("stationActivityByChild", scope_name, lambda c=code: reports.station_activity(db, c, year_start, year_end, by_child=True)),
+            (
+                "composition CONGRESSES",
+                scope_name,
+                lambda c=code: reports.composition(db, c, "CONGRESSES", None),
+            ),
+            (
+                "composition LOCALITY",
+                scope_name,
+                lambda c=code: reports.composition(db, c, "LOCALITY", None),
+            ),
+            (
+                "composition asOf 2022-06-01",
+                scope_name,
+                lambda c=code: reports.composition(db, c, "CONGRESSES", date(2022, 6, 1)),
+            ),
+            (
+                "compositionByChild",
+                scope_name,
+                lambda c=code: reports.composition(db, c, "CONGRESSES", None, by_child=True),
+            ),
+            (
+                "stationActivity (a year)",
+                scope_name,
+                lambda c=code: reports.station_activity(db, c, year_start, year_end),
+            ),
+            (
+                "stationActivityByChild",
+                scope_name,
+                lambda c=code: reports.station_activity(db, c, year_start, year_end, by_child=True),
+            ),
             ("stationCoverage", scope_name, lambda c=code: reports.station_coverage(db, c)),
         ]
     cases += [
-        ("attendance (standing committee, 2024)", "province", lambda: reports.attendance(db, committee, 2024)),
-        ("contactCoverage (provincial congress)", "province", lambda: reports.contact_coverage(db, congress)),
+        (
+            "attendance (standing committee, 2024)",
+            "province",
+            lambda: reports.attendance(db, committee, 2024),
+        ),
+        (
+            "contactCoverage (provincial congress)",
+            "province",
+            lambda: reports.contact_coverage(db, congress),
+        ),
     ]
     print(f"{deputies:,} deputies; {runs} runs after a warm-up; province {province}\n")
     print("| report | scope | median ms | slowest ms |")

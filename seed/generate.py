@@ -134,6 +134,8 @@ async def seed_connection(
     jobs, seat_jobs, steps = _jobs(ctx)
     deferred = DeferredIndexes()
     await deferred.drop(connection)
+    # Report counts are rebuilt once at the end, not by the triggers batch by batch.
+    await _report_triggers(connection, enabled=False)
     counts: Counter[str] = Counter()
     driver = await driver_of(connection)
     with _progress_bar(progress, steps) as bar:
@@ -152,7 +154,21 @@ async def seed_connection(
     await advance_sequences(connection, ids.last)
     # Suggestions, activities and voter contacts, read back from what was just written.
     duty = await seed_duty_work(connection, seed=seed)
+    await connection.execute(text("SELECT registry_rebuild_report_counts()"))
+    await _report_triggers(connection, enabled=True)
     return {**{table: counts[table] for table in COLUMNS}, **duty}
+
+
+async def _report_triggers(connection: AsyncConnection, *, enabled: bool) -> None:
+    found = await connection.execute(
+        text(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+            "WHERE tgname LIKE 'trg\\_report\\_counts\\_%'"
+        )
+    )
+    switch = "ENABLE" if enabled else "DISABLE"
+    for table, name in found.all():
+        await connection.execute(text(f"ALTER TABLE {table} {switch} TRIGGER {name}"))
 
 
 # Batches generated ahead of the one being written (bounds memory at national scale).
