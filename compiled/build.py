@@ -136,11 +136,15 @@ class Builder:
         args: dict[str, Any],
         nodes: list[FieldNode],
         parent: FromClause | None = None,
+        total: ColumnElement[Any] | None = None,
     ) -> ColumnElement[Any]:
         """A connection (edges, nodes, pageInfo, totalCount) over `source`, one page of it.
 
-        `source` may refer to the parent row (a correlated condition) given as `parent`."""
+        `source` may refer to the parent row (a correlated condition) given as `parent`;
+        `total`, when given, is the count kept elsewhere (resolvers.loaders.PageLoader.counts)."""
         first, after = self.page_args(args, ordering)
+        if total is not None and first == 0 and after is None:
+            return self._totals_only(connection_type, nodes, total)
         node_type = named_type(connection_type.fields["nodes"])
         narrowed = source.correlate(parent) if parent is not None else source
         keyed = narrowed.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(ordering.keys)))
@@ -152,11 +156,16 @@ class Builder:
                 if ordering.descending
                 else tuple_(*keys) > tuple_(*bound)
             )
-        order = [k.desc() if ordering.descending else k.asc() for k in ordering.keys]
+        # With `first: 0` any one row tells whether there is a next page: no sort needed.
+        order = (
+            [k.desc() if ordering.descending else k.asc() for k in ordering.keys] if first else []
+        )
         limited = keyed.order_by(*order).limit(first + 1).subquery()
         key_cols = [limited.c[f"_k{i}"] for i in range(len(ordering.keys))]
-        rn_order = [c.desc() if ordering.descending else c.asc() for c in key_cols]
-        page = select(limited, func.row_number().over(order_by=rn_order).label("_rn")).subquery()
+        rn_order = [c.desc() if ordering.descending else c.asc() for c in key_cols] if first else []
+        page = select(
+            limited, func.row_number().over(order_by=rn_order or None).label("_rn")
+        ).subquery()
         kept = page.c._rn <= first
         cursor = sqljson.cursor(ordering.tag, [page.c[f"_k{i}"] for i in range(len(ordering.keys))])
         pairs: list[tuple[str, ColumnElement[Any]]] = []
@@ -205,7 +214,8 @@ class Builder:
                     )
                 )
             elif name == "totalCount":
-                total = select(func.count()).select_from(narrowed.subquery()).scalar_subquery()
+                if total is None:
+                    total = select(func.count()).select_from(narrowed.subquery()).scalar_subquery()
                 pairs.append((response_key, total))
             else:
                 raise Unsupported(f"{connection_type.name}.{name}")
@@ -214,6 +224,39 @@ class Builder:
         return (
             select(sqljson.build_object(pairs)).select_from(page).having(true()).scalar_subquery()
         )
+
+    def _totals_only(
+        self, connection_type: GraphQLObjectType, nodes: list[FieldNode], total: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
+        """`first: 0` with a kept total: no rows are read (as resolvers.pagination does)."""
+        values: dict[str, ColumnElement[Any]] = {
+            "totalCount": total,
+            "nodes": sqljson.EMPTY_ARRAY,
+            "edges": sqljson.EMPTY_ARRAY,
+            "__typename": sqljson.string(connection_type.name),
+        }
+        info_type = named_type(connection_type.fields["pageInfo"])
+        info: dict[str, ColumnElement[Any]] = {
+            "hasNextPage": total > 0,
+            "hasPreviousPage": literal(False),
+            "startCursor": null(),
+            "endCursor": null(),
+            "__typename": sqljson.string(info_type.name),
+        }
+        pairs: list[tuple[str, ColumnElement[Any]]] = []
+        for key, field_nodes in collect(self.doc, connection_type, sub_selections(nodes)).items():
+            name = field_nodes[0].name.value
+            if name == "pageInfo":
+                fields = collect(self.doc, info_type, sub_selections(field_nodes))
+                value = sqljson.build_object(
+                    [(k, info[v[0].name.value]) for k, v in fields.items()]
+                )
+            elif name in values:
+                value = values[name]
+            else:
+                raise Unsupported(f"{connection_type.name}.{name}")
+            pairs.append((key, value))
+        return sqljson.build_object(pairs)
 
     @staticmethod
     def _agg(

@@ -107,7 +107,19 @@ class Page:
         loader = self.loader.__new__(self.loader)  # only its SQL is used, no context needed
         source = loader.source(extra).where(self.loader.partition == row.c[self.attr])
         ordering = loader.page_ordering(extra)
-        return b.connection_json(named_type(field_def), source, ordering, args, nodes, parent=row)
+        total = None
+        counts = loader.counts(extra)
+        if counts is not None:
+            kept = counts.subquery()
+            total = (
+                select(func.coalesce(func.sum(kept.c.n), 0))
+                .where(kept.c._p == row.c[self.attr])
+                .correlate(row)
+                .scalar_subquery()
+            )
+        return b.connection_json(
+            named_type(field_def), source, ordering, args, nodes, parent=row, total=total
+        )
 
 
 @dataclass(frozen=True)

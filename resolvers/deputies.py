@@ -8,7 +8,7 @@ status or the date it stood on) must hold for the same mandate.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,7 @@ from db.enums import Gender, Level, MandateStatus
 from db.groups import GroupMembership as GroupMemberRow
 from db.pinyin import search_query
 from db.regions import Region as RegionRow
+from db.reports import ReportCount as ReportCountRow
 from db.stations import StationAssignment as StationAssignmentRow
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
@@ -39,6 +40,7 @@ regions = RegionRow.__table__
 memberships = MembershipRow.__table__
 station_assignments = StationAssignmentRow.__table__
 group_members = GroupMemberRow.__table__
+report_counts = ReportCountRow.__table__
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,19 @@ class DeputiesByRegionLoader(PageLoader):
     def page_ordering(self, extra: Hashable) -> Ordering:
         spec, order = extra  # type: ignore[misc]
         return ordering(order, spec)
+
+    def counts(self, extra: Hashable) -> Select[Any] | None:
+        """Today's deputies of all levels, or of one, are totals kept per region
+        (db/reports.py); other filters count the deputies themselves."""
+        spec, _ = extra  # type: ignore[misc]
+        levels = spec.levels or (None,)
+        if len(levels) != 1 or replace(spec, levels=None) != DeputySpec():
+            return None
+        rc = report_counts
+        level = rc.c.level.is_(None) if levels[0] is None else rc.c.level == levels[0]
+        return select(rc.c.region_code.label("_p"), rc.c.deputies.label("n")).where(
+            rc.c.scope == "CONGRESSES", level
+        )
 
 
 class DeputiesByCongressLoader(PageLoader):

@@ -66,6 +66,11 @@ class PageLoader(Loader):
     def page_ordering(self, extra: Hashable) -> Ordering:
         return self.ordering
 
+    def counts(self, extra: Hashable) -> Select[Any] | None:
+        """Totals kept in a table of their own, as rows of (`_p` parent, `n`) to be summed;
+        None to count the rows of `source`."""
+        return None
+
     async def batch_load_fn(
         self, keys: Sequence[tuple[Hashable, Hashable, PageArgs]]
     ) -> list[Page]:
@@ -81,6 +86,7 @@ class PageLoader(Loader):
                 args,
                 partition=self.partition,
                 parents=parents,
+                counts=self.counts(extra),
             )
             for parent in parents:
                 found[(parent, extra, args)] = pages[parent]

@@ -122,29 +122,40 @@ async def fetch_pages(
     args: PageArgs,
     partition: ColumnElement[Any] | None = None,
     parents: Sequence[Hashable] = (None,),
+    counts: Select[Any] | None = None,
 ) -> dict[Hashable, Page]:
     """One page per parent (or one page of everything when partition is None).
 
     `source` selects the row's columns; the pages add `_k0.._kn` (the sort key) and,
-    for batches, `_p` (the parent).
+    for batches, `_p` (the parent). `counts`, when given, holds the totals as rows of
+    (`_p`, `n`) to be summed, instead of counting the source.
     """
+    if counts is not None and args.first == 0 and args.after is None:
+        # Only totals asked for (a drill-down's counts): no rows to read at all.
+        summed = await _summed(db, counts, parents)
+        return {
+            p: Page(
+                [], [], summed.get(p, 0) > 0, False, summed.get(p, 0) if args.with_count else None
+            )
+            for p in parents
+        }
     keyed = source.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(ordering.keys)))
     if partition is not None:
         keyed = keyed.add_columns(partition.label("_p")).where(partition.in_(list(parents)))
     # The total comes with the page (a window count) unless a cursor cuts rows away first.
-    window_total = args.with_count and args.after is None
+    window_total = args.with_count and args.after is None and counts is None
     if window_total:
         over = {"partition_by": partition} if partition is not None else {}
         keyed = keyed.add_columns(func.count().over(**over).label("_total"))
     filtered = keyed.where(_after_condition(ordering, args.after)) if args.after else keyed
 
+    # With `first: 0` any one row tells whether there is a next page: no sort needed.
+    order = _order_by(ordering) if args.first else None
     if partition is None:
-        stmt = filtered.order_by(*_order_by(ordering)).limit(args.first + 1)
+        stmt = filtered.order_by(*(order or ())).limit(args.first + 1)
     else:
         numbered = filtered.add_columns(
-            func.row_number()
-            .over(partition_by=partition, order_by=_order_by(ordering))
-            .label("_rn")
+            func.row_number().over(partition_by=partition, order_by=order).label("_rn")
         ).subquery()
         stmt = (
             select(numbered)
@@ -158,7 +169,9 @@ async def fetch_pages(
         grouped[row._mapping["_p"] if partition is not None else None].append(row)
 
     totals: dict[Hashable, int] = {}
-    if args.with_count and not window_total:
+    if args.with_count and counts is not None:
+        totals = await _summed(db, counts, parents)
+    elif args.with_count and not window_total:
         totals = await _count(db, source, partition, parents)
 
     pages: dict[Hashable, Page] = {}
@@ -192,3 +205,15 @@ async def _count(
     inner = source.add_columns(partition.label("_p")).where(partition.in_(list(parents))).subquery()
     counted = select(inner.c._p, func.count()).group_by(inner.c._p)
     return {p: n for p, n in (await db.execute(counted)).all()}
+
+
+async def _summed(
+    db: RequestDatabase, counts: Select[Any], parents: Sequence[Hashable]
+) -> dict[Hashable, int]:
+    rows = counts.subquery()
+    summed = (
+        select(rows.c._p, func.sum(rows.c.n))
+        .where(rows.c._p.in_(list(parents)))
+        .group_by(rows.c._p)
+    )
+    return {p: int(n) for p, n in (await db.execute(summed)).all()}

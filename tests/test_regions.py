@@ -120,3 +120,64 @@ async def test_township_has_no_standing_committee_and_subdistrict_no_congress(
 
 async def test_unknown_region_is_null(client: GraphQLClient) -> None:
     assert (await client.data('{ region(code: "999999") { name } }'))["region"] is None
+
+
+DRILL_DOWN = """
+query($code: String!) {
+  region(code: $code) {
+    children(first: 100) {
+      nodes {
+        code
+        deputies(first: 0) { totalCount pageInfo { hasNextPage endCursor } }
+        county: deputies(first: 0, filter: {levels: [COUNTY]}) { totalCount }
+        female: deputies(first: 0, filter: {gender: FEMALE}) { totalCount }
+      }
+    }
+  }
+}
+"""
+
+SUBTREE_DEPUTIES = """
+SELECT count(DISTINCT m.deputy_id) FILTER (WHERE CAST(:level AS level) IS NULL OR m.level = :level)
+FROM mandates m JOIN congresses c ON c.id = m.congress_id JOIN regions r ON r.code = c.region_code
+WHERE m.status = 'ACTIVE' AND :code = ANY(r.lineage)
+"""
+
+
+async def test_drill_down_counts_match_the_mandates_and_follow_a_suspension(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    """Children's deputy counts (kept totals) against a count of the mandates themselves,
+    before and after a county deputy of one child is suspended."""
+
+    async def expected(code: str, level: str | None = None) -> int:
+        params = {"code": code, "level": level}
+        return (await connection.execute(text(SUBTREE_DEPUTIES), params)).scalar_one()
+
+    async def check() -> dict[str, int]:
+        region = (await client.data(DRILL_DOWN, {"code": "220400"}))["region"]
+        counts = {}
+        for child in region["children"]["nodes"]:
+            total = child["deputies"]["totalCount"]
+            assert total == await expected(child["code"])
+            assert child["county"]["totalCount"] == await expected(child["code"], "COUNTY")
+            assert child["deputies"]["pageInfo"] == {"hasNextPage": total > 0, "endCursor": None}
+            counts[child["code"]] = total
+        return counts
+
+    before = await check()
+    assert sum(before.values()) > 0
+    suspended = (
+        await connection.execute(
+            text(
+                "UPDATE mandates SET status = 'SUSPENDED', suspended_from = start_date "
+                "WHERE id = (SELECT min(m.id) FROM mandates m JOIN congresses c "
+                "ON c.id = m.congress_id WHERE c.region_code = '220422' AND m.status = 'ACTIVE' "
+                "AND NOT EXISTS (SELECT 1 FROM mandates o WHERE o.deputy_id = m.deputy_id "
+                "AND o.id <> m.id AND o.status = 'ACTIVE')) RETURNING id"
+            )
+        )
+    ).scalar_one()
+    assert suspended
+    after = await check()
+    assert after["220422"] == before["220422"] - 1
