@@ -35,7 +35,8 @@ class ReportCount(SQLModel, table=True):
     scope: str = Field(sa_column=Column(String(16), nullable=False))
     region_code: str = Field(max_length=9)
     level: Level | None = enum_field(Level, nullable=True)
-    # 0 when unknown; under-40 counts need the year (and, in the boundary year, the date).
+    # Under-40 counts need the year (and, in the boundary year, the date); 0 for years up to
+    # 1980 and unknown ones, which can no longer be under 40.
     birth_year: int = Field(sa_column=Column(SmallInteger, nullable=False))
     deputies: int = 0
     female: int = 0

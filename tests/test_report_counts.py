@@ -138,3 +138,45 @@ async def test_under_40_is_decided_by_the_day_in_the_boundary_year(
     ]
     assert by_level(rows, "deputies") == [0, 0, 0, 3, 0]
     assert by_level(rows, "under40") == [0, 0, 0, 2, 0]
+
+
+# Every deputy once per region above each place they count in: no shortcut.
+SPREAD_OUT = """
+WITH places AS (
+    SELECT 'CONGRESSES' AS scope, m.deputy_id, l.level, c.region_code AS code
+    FROM mandates m JOIN congresses c ON c.id = m.congress_id
+    CROSS JOIN LATERAL (VALUES (m.level), (NULL::level)) AS l(level)
+    WHERE m.status = 'ACTIVE'
+    UNION
+    SELECT 'LOCALITY', m.deputy_id, m.level, d.locality_code
+    FROM mandates m JOIN deputies d ON d.id = m.deputy_id WHERE m.status = 'ACTIVE'
+),
+counted AS (
+    SELECT DISTINCT p.scope, a.code, p.level, p.deputy_id
+    FROM places p JOIN regions r ON r.code = p.code CROSS JOIN unnest(r.lineage) AS a(code)
+)
+SELECT c.scope, c.code, c.level::text,
+       CASE WHEN d.birth_year > 1980 THEN d.birth_year ELSE 0 END, count(*),
+       count(*) FILTER (WHERE d.gender = 'FEMALE'), count(*) FILTER (WHERE d.is_grassroots),
+       count(*) FILTER (WHERE d.ethnicity <> '汉族'),
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM station_assignments s
+                                      WHERE s.deputy_id = d.id))
+FROM counted c JOIN deputies d ON d.id = c.deputy_id
+GROUP BY 1, 2, 3, 4
+"""
+
+
+async def test_the_full_recount_spreads_every_deputy_over_every_ancestor(
+    connection: AsyncConnection,
+) -> None:
+    """The rebuild (which counts single-place deputies at their region first) against
+    spreading each deputy over every ancestor, with deputies in two congresses of one
+    level and a deputy moved away added to the seed."""
+    c = connection
+    twice = await insert_deputy(c, "两地代表", "220422100")
+    await insert_mandate(c, twice, "220422100")
+    await insert_mandate(c, twice, "220402100")
+    await insert_mandate(c, twice, "220400")
+    expected = {tuple(r) for r in await c.execute(text(SPREAD_OUT))}
+    assert expected
+    assert await recounted(c) == expected
