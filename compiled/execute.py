@@ -35,7 +35,7 @@ from resolvers import changes, deputies, groups, regions, stations
 from resolvers.ids import decode_id, decode_int_id
 from schema.deputies import deputy_order, deputy_spec
 from schema.stations import StationFilter, station_extra
-from service.context import Context
+from service.context import Caller, Context
 from service.errors import masked_error
 from service.faults import is_unavailable
 from service.limits import check_limits, count_tokens
@@ -51,6 +51,7 @@ class Prepared:
 
 
 MAX_CACHED_QUERY = 20_000  # characters; longer documents are parsed each time, never kept
+MAX_CACHED_BODY = 40_000  # bytes of a request whose plan is kept
 
 
 class DocumentCache:
@@ -195,10 +196,16 @@ def build_statement(
     return select(cast(sqljson.build_object(pairs), Text))
 
 
-Plan = tuple[str, tuple[Any, ...]]
+@dataclass(frozen=True)
+class Plan:
+    """One statement that answers an operation, and the operation's name for the logs."""
+
+    sql: str
+    params: tuple[Any, ...]
+    operation: str
 
 
-def to_plan(statement: Any) -> Plan:
+def to_plan(statement: Any, operation: str = "anonymous") -> Plan:
     """SQL text with $n placeholders and its parameters, as the asyncpg dialect sends them."""
     # Expanding IN lists are rendered into the text: the plan is for these exact inputs.
     compiled = statement.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
@@ -213,38 +220,32 @@ def to_plan(statement: Any) -> Plan:
         elif isinstance(value, enum.Enum):  # an expanded IN list's items: PostgreSQL enum labels
             value = value.name
         params.append(value)
-    return compiled.string, tuple(params)
+    return Plan(compiled.string, tuple(params), operation)
+
+
+PlanKey = tuple[bytes, str, str | None]
 
 
 class PlanCache:
-    """Compiled statements by everything that shapes them: the document, the operation, the
-    variables and the caller's role and region (personal data masking is built in)."""
+    """Compiled statements by everything that shapes them: the request body as sent (the
+    document, the operation and the variables) and the caller's role and region (personal
+    data masking is built in)."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self.entries: OrderedDict[bytes, Plan] = OrderedDict()
+        self.entries: OrderedDict[PlanKey, Plan] = OrderedDict()
 
     @staticmethod
-    def key(body: dict[str, Any], context: Context) -> bytes:
-        caller = context.caller
-        return orjson.dumps(
-            [
-                body["query"],
-                body.get("operationName"),
-                body.get("variables") or {},
-                caller.role,
-                caller.region_code,
-            ],
-            option=orjson.OPT_SORT_KEYS,
-        )
+    def key(raw: bytes, caller: Caller) -> PlanKey:
+        return (raw, caller.role, caller.region_code)
 
-    def get(self, key: bytes) -> Plan | None:
+    def get(self, key: PlanKey) -> Plan | None:
         plan = self.entries.get(key)
         if plan is not None:
             self.entries.move_to_end(key)
         return plan
 
-    def put(self, key: bytes, plan: Plan) -> None:
+    def put(self, key: PlanKey, plan: Plan) -> None:
         self.entries[key] = plan
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
@@ -256,23 +257,27 @@ class CompiledPath:
         self.documents = DocumentCache(schema)
         self.plans = PlanCache()
 
-    async def run(self, body: Any, context: Context) -> bytes | None:
+    async def run(self, raw: bytes, context: Context) -> bytes | None:
         """The whole response body, or None to hand the request to the resolver path."""
-        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
-            return None
-        try:
-            key = self.plans.key(body, context)
-        except TypeError:  # variables orjson cannot encode: leave them to the resolver path
-            return None
+        key = self.plans.key(raw, context.caller)
         plan = self.plans.get(key)
         if plan is None:
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return None
+            if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+                return None
             plan = self.plan(body, context)
             if plan is None:
                 return None
-            if len(body["query"]) <= MAX_CACHED_QUERY:
+            if len(raw) <= MAX_CACHED_BODY:
                 self.plans.put(key, plan)
+        return await self.execute(plan, context)
+
+    async def execute(self, plan: Plan, context: Context) -> bytes:
         try:
-            data = await context.db.fetch_value(*plan)
+            data = await context.db.fetch_value(plan.sql, plan.params)
         except Exception as exc:
             if is_unavailable(exc):
                 raise  # nothing to answer: service.faults sends 503 with Retry-After
@@ -301,7 +306,9 @@ class CompiledPath:
         variables = get_variable_values(self.schema, operation.variable_definitions or (), inputs)
         if isinstance(variables, list):
             return None
+        name = body.get("operationName") or (operation.name.value if operation.name else None)
         try:
-            return to_plan(build_statement(self.schema, prepared, operation, variables, context))
+            statement = build_statement(self.schema, prepared, operation, variables, context)
         except (Unsupported, sqljson.TooWide):
             return None
+        return to_plan(statement, name or "anonymous")

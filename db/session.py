@@ -8,6 +8,7 @@ per request keeps the pool small and makes the SQL count of a request exact.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -79,7 +80,9 @@ class RequestDatabase:
                 await connection.close()
             except Exception as error:
                 # The connection died under the request (a database restart): the answer is
-                # made already. Hand the dead connection back to the pool as invalid.
-                await connection.invalidate()
+                # made already. Hand the dead connection back to the pool as invalid (unless
+                # closing it got that far already).
+                with contextlib.suppress(Exception):
+                    await connection.invalidate()
                 if not is_unavailable(error):
                     raise

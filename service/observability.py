@@ -519,6 +519,20 @@ class _Span:
 # --- the middleware ------------------------------------------------------------------------
 
 
+def new_request_info(scope: Scope) -> RequestInfo:
+    """The request's id (the caller's, when sane) with its method and path."""
+    given = _header(scope, REQUEST_ID_HEADER.encode())
+    return RequestInfo(
+        request_id=given if given and _SANE_REQUEST_ID.match(given) else uuid.uuid4().hex,
+        method=scope["method"],
+        path=scope["path"],
+    )
+
+
+def tracing_on() -> bool:
+    return _tracing is not None
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -548,12 +562,7 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = _header(scope, REQUEST_ID_HEADER.encode())
-        info = RequestInfo(
-            request_id=given if given and _SANE_REQUEST_ID.match(given) else uuid.uuid4().hex,
-            method=scope["method"],
-            path=scope["path"],
-        )
+        info = new_request_info(scope)
         graphql = scope["path"] == "/graphql"
         if graphql and scope["method"] == "GET":
             params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
@@ -620,16 +629,17 @@ class ObservabilityMiddleware:
             seconds = time.perf_counter() - started
             statements = counter[0] - statements_before
             try:
-                self._record(info, status, seconds, statements, b"".join(response_chunks))
+                self.record(info, status, seconds, statements, b"".join(response_chunks))
             finally:
                 span.end(info, status, statements)
                 current_request.reset(request_token)
                 if counter_token is not None:
                     statement_count.reset(counter_token)
 
-    def _record(
+    def record(
         self, info: RequestInfo, status: int, seconds: float, statements: int, body: bytes
     ) -> None:
+        """Metrics, the access log line and the slow log of one answered request."""
         REQUESTS.labels(_route_label(info.path), info.method, str(status)).inc()
         if body:
             _count_errors(body, info.operation_type == "mutation")
