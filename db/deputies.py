@@ -23,6 +23,8 @@ class Deputy(SQLModel, table=True):
         Index("ix_deputies_search", "search_vector", postgresql_using="gin"),
         Index("ix_deputies_name_pinyin_id", "name_pinyin", "id"),
         Index("ix_deputies_birth_year_id", "birth_year", "id"),
+        # Under-40 figures look up the few born in the boundary year after its cutoff day.
+        Index("ix_deputies_birth_date", "birth_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

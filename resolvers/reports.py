@@ -117,8 +117,10 @@ born_late AS (
     FROM deputies d
     JOIN mandates m ON m.deputy_id = d.id AND m.status = 'ACTIVE'
     {region_join}
-    WHERE d.birth_year = extract(year FROM (SELECT cutoff FROM today))
-      AND d.birth_date > (SELECT cutoff FROM today)
+    -- A date range (ix_deputies_birth_date): born after the cutoff, in the cutoff's year.
+    WHERE d.birth_date > (SELECT cutoff FROM today)
+      AND d.birth_date < (SELECT CAST(date_trunc('year', cutoff) + interval '1 year' AS date)
+                          FROM today)
 ),
 boundary AS (
     SELECT g.grp, b.level, count(*) AS n

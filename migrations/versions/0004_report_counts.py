@@ -273,6 +273,7 @@ def upgrade() -> None:
             postgresql_nulls_not_distinct=True,
         ),
     )
+    op.create_index("ix_deputies_birth_date", "deputies", ["birth_date"])
     op.execute(REBUILD)
     for name, (table, event, referencing, touched, before) in TRIGGERS.items():
         op.execute(_trigger_function(name, touched, before))
@@ -290,4 +291,5 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER trg_report_counts_{name} ON {table}")
         op.execute(f"DROP FUNCTION registry_report_counts_{name}()")
     op.execute("DROP FUNCTION registry_rebuild_report_counts()")
+    op.drop_index("ix_deputies_birth_date", table_name="deputies")
     op.drop_table("report_counts")
