@@ -153,8 +153,12 @@ async def seed_connection(
         await restore(None)
     await advance_sequences(connection, ids.last)
     # Suggestions, activities and voter contacts, read back from what was just written.
+    started = time.perf_counter()
     duty = await seed_duty_work(connection, seed=seed)
+    log.info("duty work in %.1f s", time.perf_counter() - started)
+    started = time.perf_counter()
     await connection.execute(text("SELECT registry_rebuild_report_counts()"))
+    log.info("report counts rebuilt in %.1f s", time.perf_counter() - started)
     await _report_triggers(connection, enabled=True)
     return {**{table: counts[table] for table in COLUMNS}, **duty}
 
@@ -175,6 +179,43 @@ async def _report_triggers(connection: AsyncConnection, *, enabled: bool) -> Non
 AHEAD = 3
 
 
+class _Room:
+    """How far the generator may run ahead of the writer: AHEAD batches, or without a
+    bound while the writer waits on PostgreSQL rebuilding indexes (the generator then
+    keeps the Python side busy instead of waiting for room)."""
+
+    def __init__(self, ahead: int) -> None:
+        self.ahead = ahead
+        self.pending = 0
+        self.unbounded = False
+        self.stopped = False
+        self.changed = threading.Condition()
+
+    def enter(self) -> bool:
+        """Wait for room for one more batch; False once stopped."""
+        with self.changed:
+            self.changed.wait_for(
+                lambda: self.stopped or self.unbounded or self.pending < self.ahead
+            )
+            self.pending += 1
+            return not self.stopped
+
+    def leave(self) -> None:
+        with self.changed:
+            self.pending -= 1
+            self.changed.notify_all()
+
+    def bound(self, bounded: bool) -> None:
+        with self.changed:
+            self.unbounded = not bounded
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopped = True
+            self.changed.notify_all()
+
+
 async def _pipeline(
     jobs: list[Callable[[], Batch]],
     driver: object,
@@ -187,13 +228,11 @@ async def _pipeline(
     rebuilds indexes when `after` says so (PostgreSQL works on its own core meanwhile)."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Queue[tuple[Batch, float] | BaseException] = asyncio.Queue()
-    room = threading.Semaphore(AHEAD)
-    stop = threading.Event()
+    room = _Room(AHEAD)
 
     def produce() -> None:
         for job in jobs:
-            room.acquire()
-            if stop.is_set():
+            if not room.enter():
                 return
             try:
                 item: tuple[Batch, float] | BaseException = _timed(job)
@@ -212,7 +251,7 @@ async def _pipeline(
             batch, generating = item
             started = time.perf_counter()
             await write_batch(driver, batch, counts, bar.wrote)
-            room.release()
+            room.leave()
             log.info(
                 "%s: generated in %.1f s, written in %.1f s",
                 batch.label,
@@ -220,11 +259,14 @@ async def _pipeline(
                 time.perf_counter() - started,
             )
             if i in after:
-                await restore(after[i])
+                room.bound(False)
+                try:
+                    await restore(after[i])
+                finally:
+                    room.bound(True)
     finally:
         # Never leave the generator thread running behind an error.
-        stop.set()
-        room.release()
+        room.stop()
         await asyncio.gather(producer, return_exceptions=True)
 
 
@@ -253,7 +295,9 @@ async def run_seed(
             counts = await seed_connection(connection, scale=scale, seed=seed, progress=True)
         async with engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            analyzed = time.perf_counter()
             await autocommit.execute(text("ANALYZE"))
+            log.info("analyzed in %.1f s", time.perf_counter() - analyzed)
         _report(console, plan, seed, counts, time.perf_counter() - started)
         return counts
     finally:

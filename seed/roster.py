@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Integer
 
 from seed.params import AS_OF, RANK, YEAR_START
+from seed.writer import DeferredIndexes
 
 
 @dataclass(slots=True, eq=False)
@@ -330,6 +331,12 @@ async def keys_checked_after(connection: AsyncConnection) -> AsyncIterator[None]
     )
     for table, name, _ in keys:
         await connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    # Secondary indexes too (not those behind a constraint): one sort each at the end
+    # instead of an insertion per row.
+    indexes = DeferredIndexes(list(DUTY_COLUMNS), foreign_keys=False)
+    if not filled:
+        await indexes.drop(connection)
     yield
+    await indexes.restore(connection, None, lambda name: None)
     for table, name, definition in keys:
         await connection.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))

@@ -10,6 +10,7 @@ Deputies, participants are eligible deputies. Deterministic for a seed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -102,35 +103,66 @@ class _Draft:
 
 
 async def seed_duty_work(connection: AsyncConnection, *, seed: int) -> dict[str, int]:
-    """Duty work for every congress with deputies and no categories yet; rows per table."""
+    """Duty work for every congress with deputies and no categories yet; rows per table.
+
+    A worker thread generates one province while this task writes the one before and reads
+    the one after (PostgreSQL works meanwhile); provinces are generated one after another
+    in order, so ids and pseudonyms come out the same.
+    """
     driver = await driver_of(connection)
     batch = DutyBatch(await _last_ids(connection))
     counts: Counter[str] = Counter()
+
+    def generate(bodies: list[Body]) -> tuple[dict[str, list[tuple[object, ...]]], float]:
+        started = time.perf_counter()
+        voters_seen: set[int] = set()
+        for body in bodies:
+            leaves = categorise(batch, body)
+            suggest(batch, rng_for(seed, "suggestions", body.region_code), body, leaves)
+            hold_activities(batch, rng_for(seed, "activities", body.region_code), body)
+            keep_voters(batch, rng_for(seed, "voters", body.region_code), body, voters_seen)
+        rows, batch.rows = batch.rows, {table: [] for table in DUTY_COLUMNS}
+        return rows, time.perf_counter() - started
+
+    async def write(rows: dict[str, list[tuple[object, ...]]]) -> float:
+        started = time.perf_counter()
+        for table, columns in DUTY_COLUMNS.items():
+            if rows[table]:
+                await driver.copy_records_to_table(
+                    table, records=rows[table], columns=list(columns)
+                )
+                counts[table] += len(rows[table])
+        return time.perf_counter() - started
+
+    async def load(province: str | None) -> tuple[list[Body], float]:
+        started = time.perf_counter()
+        bodies = await load_bodies(connection, province)
+        return bodies, time.perf_counter() - started
+
     async with keys_checked_after(connection):
-        for province in [None, *await provinces(connection)]:
-            started = time.perf_counter()
-            bodies = await load_bodies(connection, province)
-            loaded = time.perf_counter()
-            voters_seen: set[int] = set()
-            for body in bodies:
-                leaves = categorise(batch, body)
-                suggest(batch, rng_for(seed, "suggestions", body.region_code), body, leaves)
-                hold_activities(batch, rng_for(seed, "activities", body.region_code), body)
-                keep_voters(batch, rng_for(seed, "voters", body.region_code), body, voters_seen)
-            generated = time.perf_counter()
-            for table, columns in DUTY_COLUMNS.items():
-                rows = batch.rows[table]
-                if rows:
-                    await driver.copy_records_to_table(table, records=rows, columns=list(columns))
-                    counts[table] += len(rows)
-                    rows.clear()
-            log.info(
-                "duty work %s: read in %.1f s, generated in %.1f s, written in %.1f s",
-                province or "national",
-                loaded - started,
-                generated - loaded,
-                time.perf_counter() - generated,
-            )
+        order = [None, *await provinces(connection)]
+        bodies, read = await load(order[0])
+        generating = asyncio.ensure_future(asyncio.to_thread(generate, bodies))
+        try:
+            for i, province in enumerate(order):
+                following = i + 1 < len(order)
+                if following:
+                    bodies, next_read = await load(order[i + 1])
+                rows, generated = await generating
+                if following:
+                    generating = asyncio.ensure_future(asyncio.to_thread(generate, bodies))
+                written = await write(rows)
+                log.info(
+                    "duty work %s: read in %.1f s, generated in %.1f s, written in %.1f s",
+                    province or "national",
+                    read,
+                    generated,
+                    written,
+                )
+                read = next_read if following else 0.0
+        finally:
+            # Never leave the generator thread running behind an error.
+            await asyncio.gather(generating, return_exceptions=True)
     for table in DUTY_ID_TABLES:
         if batch.last[table]:
             await connection.execute(

@@ -78,12 +78,14 @@ class DeferredIndexes:
     runs in the same transaction, so a rule a unique index or foreign key keeps is still
     enforced: if generated data broke one, the whole seed would roll back."""
 
-    def __init__(self) -> None:
+    def __init__(self, tables: list[str] | None = None, *, foreign_keys: bool = True) -> None:
+        self.tables = list(COLUMNS) if tables is None else tables
+        self.with_foreign_keys = foreign_keys
         self.indexes: list[tuple[str, str, str]] = []
         self.foreign_keys: list[tuple[str, str, str]] = []
 
     async def drop(self, connection: AsyncConnection) -> None:
-        tables = list(COLUMNS)
+        tables = self.tables
         self.indexes = [
             (table, name, definition)
             for table, name, definition in await connection.execute(
@@ -101,21 +103,25 @@ class DeferredIndexes:
                 {"tables": tables},
             )
         ]
-        self.foreign_keys = [
-            (table, name, definition)
-            for table, name, definition in await connection.execute(
-                text(
-                    """
+        self.foreign_keys = (
+            []
+            if not self.with_foreign_keys
+            else [
+                (table, name, definition)
+                for table, name, definition in await connection.execute(
+                    text(
+                        """
                     SELECT t.relname::text, c.conname, pg_get_constraintdef(c.oid)
                     FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
                     WHERE c.contype = 'f' AND t.relname = ANY(:tables)
                       AND t.relnamespace = 'public'::regnamespace
                     ORDER BY 1, 2
                     """
-                ),
-                {"tables": tables},
-            )
-        ]
+                    ),
+                    {"tables": tables},
+                )
+            ]
+        )
         for table, name, _ in self.foreign_keys:
             await connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
         for _, name, _ in self.indexes:
