@@ -148,6 +148,16 @@ class Builder:
         node_type = named_type(connection_type.fields["nodes"])
         narrowed = source.correlate(parent) if parent is not None else source
         keyed = narrowed.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(ordering.keys)))
+        selected = collect(self.doc, connection_type, sub_selections(nodes))
+        # The total comes with the page (a window count over the same rows, one pass) unless
+        # a cursor cuts rows away first; as resolvers.pagination does.
+        window_total = (
+            total is None
+            and after is None
+            and any(f[0].name.value == "totalCount" for f in selected.values())
+        )
+        if window_total:
+            keyed = keyed.add_columns(func.count().over().label("_total"))
         if after is not None:
             bound = [literal(v, k.type) for k, v in zip(ordering.keys, after, strict=True)]
             keys = ordering.keys
@@ -169,9 +179,7 @@ class Builder:
         kept = page.c._rn <= first
         cursor = sqljson.cursor(ordering.tag, [page.c[f"_k{i}"] for i in range(len(ordering.keys))])
         pairs: list[tuple[str, ColumnElement[Any]]] = []
-        for response_key, field_nodes in collect(
-            self.doc, connection_type, sub_selections(nodes)
-        ).items():
+        for response_key, field_nodes in selected.items():
             name = field_nodes[0].name.value
             if name == "__typename":
                 pairs.append((response_key, sqljson.string(connection_type.name)))
@@ -214,7 +222,9 @@ class Builder:
                     )
                 )
             elif name == "totalCount":
-                if total is None:
+                if window_total:
+                    total = func.coalesce(func.max(page.c._total), 0)
+                elif total is None:
                     total = select(func.count()).select_from(narrowed.subquery()).scalar_subquery()
                 pairs.append((response_key, total))
             else:
