@@ -197,41 +197,40 @@ async def _groups(
 
 
 async def _seats(connection: AsyncConnection, bodies: list[Body], province: str | None) -> None:
-    """Own seats of each congress, and higher seats of deputies living in its region."""
+    """Own seats of each congress, and higher seats of deputies living in its region.
+
+    Read through the driver directly: hundreds of thousands of rows in a large province,
+    where SQLAlchemy's per-row work would cost more than the query."""
     by_id = {b.id: b for b in bodies}
-    params: dict[str, Any] = {"as_of": AS_OF, "year_start": YEAR_START}
+    seats = SEATS.replace(":as_of", "$1").replace(":year_start", "$2")
+    args: list[Any] = [AS_OF, YEAR_START]
     if province is None:
-        statement = text(SEATS.format(where="m.level = 'NATIONAL'") + " ORDER BY 1")
+        statement = seats.format(where="m.level = 'NATIONAL'") + " ORDER BY 1"
     else:
         # The province's congresses, and national seats of people living in the province
         # (two index scans: an OR of the two would read every mandate for each province).
-        own = SEATS.format(where="m.congress_id = ANY(:ids)")
-        national = SEATS.format(
-            where="m.level = 'NATIONAL' AND r.lineage @> ARRAY[CAST(:province AS varchar)]"
+        own = seats.format(where="m.congress_id = ANY($3::integer[])")
+        national = seats.format(
+            where="m.level = 'NATIONAL' AND r.lineage @> ARRAY[CAST($4 AS varchar)]"
         )
-        statement = text(f"{own} UNION ALL {national} ORDER BY 1").bindparams(_ids("ids"))
-        params |= {"ids": list(by_id), "province": province}
+        statement = f"{own} UNION ALL {national} ORDER BY 1"
+        args += [list(by_id), province]
     by_region = {b.region_code: b for b in bodies}
-    for row in await connection.execute(statement, params):
-        m = row._mapping
-        seat = Seat(
-            m["id"],
-            m["deputy_id"],
-            m["congress_id"],
-            m["level"],
-            m["start_date"],
-            m["end_date"],
-            m["suspended_from"],
-            m["suspended_until"],
-            tuple(m["lineage"]),
-        )
-        own = by_id.get(seat.congress_id)
-        if own is not None:
-            own.own.append(seat)
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    for sid, deputy, congress, level, start, end, s_from, s_until, lineage in await driver.fetch(
+        statement, *args
+    ):
+        seat = Seat(sid, deputy, congress, level, start, end, s_from, s_until, tuple(lineage))
+        own_body = by_id.get(congress)
+        if own_body is not None:
+            own_body.own.append(seat)
         # Every congress of a lower level whose region holds the deputy's locality.
+        rank = RANK[level]
         for code in seat.locality:
             body = by_region.get(code)
-            if body is not None and RANK[body.level] > RANK[seat.level]:
+            if body is not None and RANK[body.level] > rank:
                 body.higher.append(seat)
 
 
