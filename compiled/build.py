@@ -147,29 +147,31 @@ class Builder:
             return self._totals_only(connection_type, nodes, total)
         node_type = named_type(connection_type.fields["nodes"])
         narrowed = source.correlate(parent) if parent is not None else source
-        keyed = narrowed.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(ordering.keys)))
+        keys = list(ordering.keys)
+        keyed = narrowed.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(keys)))
         selected = collect(self.doc, connection_type, sub_selections(nodes))
-        # The total comes with the page (a window count over the same rows, one pass) unless
-        # a cursor cuts rows away first; as resolvers.pagination does.
-        window_total = (
-            total is None
-            and after is None
-            and any(f[0].name.value == "totalCount" for f in selected.values())
-        )
-        if window_total:
+        counted = total is None and any(f[0].name.value == "totalCount" for f in selected.values())
+        window_total = False
+        if counted and parent is None:
+            # Paged and counted from one materialized set of rows: neither counted twice nor
+            # found by walking an ordered index past millions of rows that do not match.
+            hits = keyed.cte()
+            total = select(func.count()).select_from(hits).scalar_subquery()
+            keys = [hits.c[f"_k{i}"] for i in range(len(keys))]
+            keyed = select(hits)
+        elif counted and after is None:
+            # Under a parent row: the total comes with the page (a window count, one pass).
+            window_total = True
             keyed = keyed.add_columns(func.count().over().label("_total"))
         if after is not None:
             bound = [literal(v, k.type) for k, v in zip(ordering.keys, after, strict=True)]
-            keys = ordering.keys
             keyed = keyed.where(
                 tuple_(*keys) < tuple_(*bound)
                 if ordering.descending
                 else tuple_(*keys) > tuple_(*bound)
             )
         # With `first: 0` any one row tells whether there is a next page: no sort needed.
-        order = (
-            [k.desc() if ordering.descending else k.asc() for k in ordering.keys] if first else []
-        )
+        order = [k.desc() if ordering.descending else k.asc() for k in keys] if first else []
         limited = keyed.order_by(*order).limit(first + 1).subquery()
         key_cols = [limited.c[f"_k{i}"] for i in range(len(ordering.keys))]
         rn_order = [c.desc() if ordering.descending else c.asc() for c in key_cols] if first else []

@@ -140,13 +140,14 @@ async def fetch_pages(
             for p in parents
         }
     keyed = source.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(ordering.keys)))
+    if partition is None and args.with_count and counts is None:
+        return {None: await _page_and_count(db, keyed, ordering, args)}
     if partition is not None:
         keyed = keyed.add_columns(partition.label("_p")).where(partition.in_(list(parents)))
     # The total comes with the page (a window count) unless a cursor cuts rows away first.
     window_total = args.with_count and args.after is None and counts is None
     if window_total:
-        over = {"partition_by": partition} if partition is not None else {}
-        keyed = keyed.add_columns(func.count().over(**over).label("_total"))
+        keyed = keyed.add_columns(func.count().over(partition_by=partition).label("_total"))
     filtered = keyed.where(_after_condition(ordering, args.after)) if args.after else keyed
 
     # With `first: 0` any one row tells whether there is a next page: no sort needed.
@@ -191,6 +192,35 @@ async def fetch_pages(
             total=total,
         )
     return pages
+
+
+async def _page_and_count(
+    db: RequestDatabase, keyed: Select[Any], ordering: Ordering, args: PageArgs
+) -> Page:
+    """One page and the total, paged and counted from one materialized set of rows: neither
+    counted twice nor found by walking an ordered index past millions of rows that do not
+    match (as the compiled path does)."""
+    hits = keyed.cte()
+    keys = [hits.c[f"_k{i}"] for i in range(len(ordering.keys))]
+    total = select(func.count()).select_from(hits).scalar_subquery()
+    stmt = select(hits, total.label("_total"))
+    if args.after:
+        values = decode_cursor(ordering, args.after)
+        bound = tuple_(*(literal(v, k.type) for k, v in zip(ordering.keys, values, strict=True)))
+        stmt = stmt.where(tuple_(*keys) < bound if ordering.descending else tuple_(*keys) > bound)
+    order = [k.desc() if ordering.descending else k.asc() for k in keys] if args.first else []
+    rows = (await db.execute(stmt.order_by(*order).limit(args.first + 1))).all()
+    kept = rows[: args.first]
+    return Page(
+        rows=kept,
+        cursors=[encode_cursor(ordering, r) for r in kept],
+        has_next=len(rows) > args.first,
+        has_previous=args.after is not None,
+        # A cursor past the last row leaves no row to carry the total.
+        total=rows[0]._mapping["_total"]
+        if rows
+        else (await _count(db, keyed, None, (None,)))[None],
+    )
 
 
 async def _count(
