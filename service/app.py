@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -166,6 +167,11 @@ def create_app(
         if database is None:
             state["engine"] = create_engine(settings)
         setup_tracing(settings)
+        # The schema and modules loaded so far live as long as the process: keep them out
+        # of the collector's scans, and collect young objects less often (a request
+        # allocates thousands), for fewer and shorter pauses under load.
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
         try:
             yield
         finally:
