@@ -151,7 +151,6 @@ class Builder:
         keyed = narrowed.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(keys)))
         selected = collect(self.doc, connection_type, sub_selections(nodes))
         counted = total is None and any(f[0].name.value == "totalCount" for f in selected.values())
-        window_total = False
         if counted and parent is None:
             # Paged and counted from one materialized set of rows: neither counted twice nor
             # found by walking an ordered index past millions of rows that do not match.
@@ -159,10 +158,6 @@ class Builder:
             total = select(func.count()).select_from(hits).scalar_subquery()
             keys = [hits.c[f"_k{i}"] for i in range(len(keys))]
             keyed = select(hits)
-        elif counted and after is None:
-            # Under a parent row: the total comes with the page (a window count, one pass).
-            window_total = True
-            keyed = keyed.add_columns(func.count().over().label("_total"))
         if after is not None:
             bound = [literal(v, k.type) for k, v in zip(ordering.keys, after, strict=True)]
             keyed = keyed.where(
@@ -224,9 +219,7 @@ class Builder:
                     )
                 )
             elif name == "totalCount":
-                if window_total:
-                    total = func.coalesce(func.max(page.c._total), 0)
-                elif total is None:
+                if total is None:  # under a parent row: counted on its own (a plain count)
                     total = select(func.count()).select_from(narrowed.subquery()).scalar_subquery()
                 pairs.append((response_key, total))
             else:
