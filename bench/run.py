@@ -284,24 +284,31 @@ def sample_answers(
     return answers
 
 
-async def _active_statements(url: str) -> int:
+async def _active_statements(url: str, cancel: bool = False) -> int:
     conn = await asyncpg.connect(url)
     try:
-        return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND state = 'active' AND pid <> pg_backend_pid()"
-            )
+        others = (
+            "FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state = 'active' AND pid <> pg_backend_pid()"
         )
+        if cancel:
+            await conn.execute(f"SELECT pg_cancel_backend(pid) {others}")
+        return int(await conn.fetchval(f"SELECT count(*) {others}"))
     finally:
         await conn.close()
 
 
-def wait_idle(url: str, limit: float = 120.0) -> None:
+def wait_idle(url: str, limit: float = 15.0) -> None:
     """Wait until the database runs nothing: a stopped load run leaves requests in flight in
-    the server, which would otherwise be counted against the next operation."""
+    the server, which would otherwise be counted against the next operation. Statements
+    still running after `limit` seconds (a server whose requests time out on the client's
+    side but not in the database) are cancelled, so they cannot starve the next one."""
     deadline = time.monotonic() + limit
-    while asyncio.run(_active_statements(url)) and time.monotonic() < deadline:
+    while asyncio.run(_active_statements(url)):
+        if time.monotonic() > deadline:
+            asyncio.run(_active_statements(url, cancel=True))
+            time.sleep(0.5)
+            return
         time.sleep(0.2)
 
 

@@ -211,6 +211,10 @@ CREATE FUNCTION registry_rebuild_report_counts() RETURNS void LANGUAGE plpgsql
 SET work_mem = '256MB' AS $$
 BEGIN
     TRUNCATE report_counts;
+    -- Loaded without its unique index, which is built once afterwards (faster than
+    -- keeping it up to date row by row).
+    ALTER TABLE report_counts DROP CONSTRAINT uq_report_counts_key;
+    DROP TABLE IF EXISTS pg_temp.several;
     CREATE TEMPORARY TABLE several ON COMMIT DROP AS
         SELECT deputy_id FROM mandates WHERE status = 'ACTIVE'
         GROUP BY deputy_id HAVING count(*) > 1;
@@ -246,6 +250,8 @@ BEGIN
     CROSS JOIN unnest(r.lineage) AS x(code)
     GROUP BY 2, 3, 4;
 
+    ALTER TABLE report_counts ADD CONSTRAINT uq_report_counts_key
+        UNIQUE NULLS NOT DISTINCT (scope, region_code, level, birth_year);
     {ADD.format(rows=SPREAD)};
 END $$;
 """
