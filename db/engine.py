@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -42,6 +44,23 @@ def count_statement(*_: Any) -> None:
     counter = statement_count.get()
     if counter is not None:
         counter[0] += 1
+
+
+@contextmanager
+def counting_statements() -> Iterator[Callable[[], int]]:
+    """Count this task's SQL statements, into the caller's counter when one is set (a test
+    measuring statements); yields a function that tells how many were sent so far."""
+    counter = statement_count.get()
+    token = None
+    if counter is None:
+        counter = [0]
+        token = statement_count.set(counter)
+    before = counter[0]
+    try:
+        yield lambda: counter[0] - before
+    finally:
+        if token is not None:
+            statement_count.reset(token)
 
 
 def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from db.engine import statement_count
+from db.engine import counting_statements
 from service.observability import (
     IN_FLIGHT,
     REQUEST_ID_HEADER,
@@ -62,26 +62,19 @@ class FastLane:
             await self.app(scope, _replay(received, receive), send)
             return
         info = new_request_info(scope)
-        counted = statement_count.get()
-        counter = None
-        if counted is None:  # a test measuring statements has set its own: count into it
-            counted = [0]
-            counter = statement_count.set(counted)
-        before = counted[0]
         request = current_request.set(info)
         started = time.perf_counter()
         IN_FLIGHT.inc()
         try:
-            authorization = headers.get(b"authorization")
-            answer = await self.graphql.answer_from_cache(
-                body, authorization.decode("latin-1") if authorization is not None else None
-            )
+            with counting_statements() as sent:
+                authorization = headers.get(b"authorization")
+                answer = await self.graphql.answer_from_cache(
+                    body, authorization.decode("latin-1") if authorization is not None else None
+                )
         finally:
             IN_FLIGHT.dec()
-            if counter is not None:
-                statement_count.reset(counter)
             current_request.reset(request)
-        statements = counted[0] - before
+        statements = sent()
         if answer is None:
             await self.app(scope, _replay(received, receive), send)
             return

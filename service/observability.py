@@ -60,7 +60,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from db.engine import statement_count
+from db.engine import counting_statements
 
 log = logging.getLogger("registry")
 access_log = logging.getLogger("registry.access")
@@ -612,29 +612,21 @@ class ObservabilityMiddleware:
                     response_chunks.append(chunk)
             await send(message)
 
-        counter = statement_count.get()
-        counter_token = None
-        if counter is None:  # a test measuring statements has set its own: count into it
-            counter = [0]
-            counter_token = statement_count.set(counter)
-        statements_before = counter[0]
-        request_token = current_request.set(info)
-        span = _Span(scope)
-        started = time.perf_counter()
-        IN_FLIGHT.inc()
-        try:
-            await self.app(scope, observed_receive, observed_send)
-        finally:
-            IN_FLIGHT.dec()
-            seconds = time.perf_counter() - started
-            statements = counter[0] - statements_before
+        with counting_statements() as sent:
+            request_token = current_request.set(info)
+            span = _Span(scope)
+            started = time.perf_counter()
+            IN_FLIGHT.inc()
             try:
-                self.record(info, status, seconds, statements, b"".join(response_chunks))
+                await self.app(scope, observed_receive, observed_send)
             finally:
-                span.end(info, status, statements)
-                current_request.reset(request_token)
-                if counter_token is not None:
-                    statement_count.reset(counter_token)
+                IN_FLIGHT.dec()
+                seconds = time.perf_counter() - started
+                try:
+                    self.record(info, status, seconds, sent(), b"".join(response_chunks))
+                finally:
+                    span.end(info, status, sent())
+                    current_request.reset(request_token)
 
     def record(
         self, info: RequestInfo, status: int, seconds: float, statements: int, body: bytes
