@@ -104,15 +104,22 @@ class Page:
     total: int | None
 
 
-def _after_condition(ordering: Ordering, cursor: str) -> ColumnElement[bool]:
+def _after_condition(
+    ordering: Ordering, cursor: str, keys: Sequence[ColumnElement[Any]] | None = None
+) -> ColumnElement[bool]:
+    """Rows after the cursor, compared on `keys` (the ordering's own unless given, e.g. the
+    same keys read from a CTE)."""
     values = decode_cursor(ordering, cursor)
     bound = tuple_(*(literal(v, k.type) for k, v in zip(ordering.keys, values, strict=True)))
-    keys = tuple_(*ordering.keys)
-    return keys < bound if ordering.descending else keys > bound
+    compared = tuple_(*(keys if keys is not None else ordering.keys))
+    return compared < bound if ordering.descending else compared > bound
 
 
-def _order_by(ordering: Ordering) -> list[ColumnElement[Any]]:
-    return [k.desc() if ordering.descending else k.asc() for k in ordering.keys]
+def _order_by(
+    ordering: Ordering, keys: Sequence[ColumnElement[Any]] | None = None
+) -> list[ColumnElement[Any]]:
+    keys = keys if keys is not None else ordering.keys
+    return [k.desc() if ordering.descending else k.asc() for k in keys]
 
 
 async def fetch_pages(
@@ -205,10 +212,8 @@ async def _page_and_count(
     total = select(func.count()).select_from(hits).scalar_subquery()
     stmt = select(hits, total.label("_total"))
     if args.after:
-        values = decode_cursor(ordering, args.after)
-        bound = tuple_(*(literal(v, k.type) for k, v in zip(ordering.keys, values, strict=True)))
-        stmt = stmt.where(tuple_(*keys) < bound if ordering.descending else tuple_(*keys) > bound)
-    order = [k.desc() if ordering.descending else k.asc() for k in keys] if args.first else []
+        stmt = stmt.where(_after_condition(ordering, args.after, keys))
+    order = _order_by(ordering, keys) if args.first else []
     rows = (await db.execute(stmt.order_by(*order).limit(args.first + 1))).all()
     kept = rows[: args.first]
     return Page(
