@@ -17,16 +17,21 @@ from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.engine import count_statement
+from db.pool import ReadPool
 from service.faults import is_unavailable
 
 
 class RequestDatabase:
     def __init__(
-        self, engine: AsyncEngine | None = None, connection: AsyncConnection | None = None
+        self,
+        engine: AsyncEngine | None = None,
+        connection: AsyncConnection | None = None,
+        reads: ReadPool | None = None,
     ):
         if (engine is None) == (connection is None):
             raise ValueError("give an engine or a connection")
         self._engine = engine
+        self._reads = reads
         self._connection = connection
         # A connection handed in (by a test) belongs to the caller: never closed here.
         self._owned = connection is None
@@ -51,6 +56,10 @@ class RequestDatabase:
     async def fetch_value(self, sql: str, params: Sequence[Any]) -> Any:
         """One value from SQL text with positional ($n) parameters, straight through the
         driver (asyncpg prepares and caches the statement per connection)."""
+        if self._reads is not None and self._connection is None:
+            # A read on its own needs none of the request's connection: the read pool's.
+            count_statement()
+            return await self._reads.fetch_value(sql, params)
         async with self._lock:
             connection = await self._get()
             # Straight to the driver: a single read needs no BEGIN/ROLLBACK round trips.

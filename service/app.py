@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -20,7 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types.unset import UNSET
 
 from compiled.execute import CompiledPath
-from db.engine import create_engine, statement_count
+from db.engine import create_engine, create_read_pool, statement_count
 from db.session import RequestDatabase
 from schema import build_schema
 from service.auth import AuthError, caller_from_header, is_revoked
@@ -152,12 +151,12 @@ def create_app(
 ) -> Starlette:
     """The service. Tests pass `database` to run every request on a connection of theirs."""
     settings = settings or get_settings()
-    state: dict[str, AsyncEngine] = {}
+    state: dict[str, Any] = {}
 
     def pooled() -> RequestDatabase:
         if "engine" not in state:  # an app driven without its lifespan (some test clients)
             state["engine"] = create_engine(settings)
-        return RequestDatabase(engine=state["engine"])
+        return RequestDatabase(engine=state["engine"], reads=state.get("reads"))
 
     # Subscriptions: the WebSocket side of /graphql, fed by PostgreSQL LISTEN/NOTIFY.
     live = LiveGraphQL(settings, database or pooled)
@@ -166,6 +165,7 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if database is None:
             state["engine"] = create_engine(settings)
+            state["reads"] = create_read_pool(settings)
         setup_tracing(settings)
         # The schema and modules loaded so far live as long as the process: keep them out
         # of the collector's scans, and collect young objects less often (a request
@@ -177,6 +177,8 @@ def create_app(
         finally:
             await live.close()
             # uvicorn runs this after in-flight requests have finished (SIGTERM).
+            if "reads" in state:
+                await state.pop("reads").close()
             if "engine" in state:
                 await state["engine"].dispose()
                 log.info("database pool closed")
@@ -189,7 +191,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *live_routes(live),
             *health_routes(database or pooled, settings),
-            metrics_route(lambda: state.get("engine")),
+            metrics_route(lambda: state.get("engine"), lambda: state.get("reads")),
             *report_routes(database or pooled),
             *import_routes(settings, database or pooled),
             *export_routes(settings, database or pooled),
@@ -202,13 +204,19 @@ def create_app(
                 FastLane,
                 graphql=graphql,
                 observer=ObservabilityMiddleware(
-                    None, settings=settings, engine=lambda: state.get("engine")
+                    None,
+                    settings=settings,
+                    engine=lambda: state.get("engine"),
+                    reads=lambda: state.get("reads"),
                 ),
                 max_body_bytes=settings.max_body_bytes,
             ),
             # Every other answer, a 503 or a 413 included, is logged and counted.
             Middleware(
-                ObservabilityMiddleware, settings=settings, engine=lambda: state.get("engine")
+                ObservabilityMiddleware,
+                settings=settings,
+                engine=lambda: state.get("engine"),
+                reads=lambda: state.get("reads"),
             ),
             Middleware(FaultMiddleware, settings=settings),
             # Rosters are larger than any GraphQL request: /imports/ limits its own bodies.

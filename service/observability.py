@@ -61,6 +61,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from db.engine import counting_statements
+from db.pool import ReadPool
 
 log = logging.getLogger("registry")
 access_log = logging.getLogger("registry.access")
@@ -299,12 +300,12 @@ SLOW_OPERATIONS = Counter(
 )
 POOL_IN_USE = Gauge(
     "registry_db_pool_in_use",
-    "Database connections checked out of the pool now.",
+    "Database connections checked out of the pools now (resolver and read pools).",
     multiprocess_mode="livesum",
 )
 POOL_CAPACITY = Gauge(
     "registry_db_pool_capacity",
-    "Most connections the pool will open (pool size plus overflow).",
+    "Most connections the pools will open (pool size plus overflow, plus the read pool).",
     multiprocess_mode="livesum",
 )
 TRANSACTION_RETRIES = Counter(
@@ -314,18 +315,20 @@ TRANSACTION_RETRIES = Counter(
 )
 
 
-def sample_pool(engine: AsyncEngine | None) -> None:
-    """Set the pool gauges from the engine's pool (cheap: counters in memory)."""
+def sample_pool(engine: AsyncEngine | None, reads: ReadPool | None = None) -> None:
+    """Set the pool gauges from the engine's pool and the read pool (cheap: counters in
+    memory)."""
     if engine is None:
         return
     pool = engine.pool
     in_use = getattr(pool, "checkedout", None)
-    if callable(in_use):
-        POOL_IN_USE.set(in_use())
     size = getattr(pool, "size", None)
     overflow = getattr(pool, "_max_overflow", 0)
-    if callable(size):
-        POOL_CAPACITY.set(size() + max(overflow, 0))
+    if not (callable(in_use) and callable(size)):
+        return
+    extra_in_use, extra_size = (reads.in_use, reads.size) if reads is not None else (0, 0)
+    POOL_IN_USE.set(in_use() + extra_in_use)
+    POOL_CAPACITY.set(size() + max(overflow, 0) + extra_size)
 
 
 def _route_label(path: str) -> str:
@@ -369,11 +372,16 @@ def metrics_registry() -> CollectorRegistry:
     return REGISTRY
 
 
-def metrics_route(engine: Callable[[], AsyncEngine | None] | None = None) -> Route:
+def metrics_route(
+    engine: Callable[[], AsyncEngine | None] | None = None,
+    reads: Callable[[], ReadPool | None] | None = None,
+) -> Route:
     """GET /metrics in Prometheus' text format."""
 
     async def metrics(_: Request) -> Response:
-        sample_pool(engine() if engine is not None else None)
+        sample_pool(
+            engine() if engine is not None else None, reads() if reads is not None else None
+        )
         return Response(generate_latest(metrics_registry()), media_type=CONTENT_TYPE_LATEST)
 
     return Route("/metrics", metrics, methods=["GET"])
@@ -551,9 +559,11 @@ class ObservabilityMiddleware:
         app: ASGIApp,
         settings: object = None,
         engine: Callable[[], AsyncEngine | None] | None = None,
+        reads: Callable[[], ReadPool | None] | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
+        self.reads = reads
         self.slow_seconds = setting(settings, "slow_operation_ms", DEFAULT_SLOW_OPERATION_MS) / 1000
         # The one switch for access logs: uvicorn's in text mode, this line in JSON mode.
         self.log_requests = bool(setting(settings, "access_log", True))
@@ -636,7 +646,7 @@ class ObservabilityMiddleware:
         if body:
             _count_errors(body, info.operation_type == "mutation")
         if self.engine is not None:
-            sample_pool(self.engine())
+            sample_pool(self.engine(), self.reads() if self.reads is not None else None)
         labels: tuple[str, str] | None = None
         if info.operation is not None:
             labels = (operation_label(info.operation), info.operation_type or "query")

@@ -26,7 +26,12 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
-    pool_size: int = 20
+    pool_size: int = Field(
+        default=20, description="Connections per process for the resolver path and writes."
+    )
+    read_pool_size: int = Field(
+        default=8, description="Connections per process for the compiled path's reads."
+    )
     pool_timeout_s: float = 10.0
     max_page_size: int = Field(default=100, description="Largest `first` a connection accepts.")
     default_page_size: int = 100

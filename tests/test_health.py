@@ -248,6 +248,7 @@ def service_env(settings: Settings) -> dict[str, str]:
     if settings.jwt_secret:
         env["REGISTRY_JWT_SECRET"] = settings.jwt_secret
     env["REGISTRY_POOL_SIZE"] = str(settings.pool_size)
+    env["REGISTRY_READ_POOL_SIZE"] = str(settings.read_pool_size)
     return env
 
 
