@@ -9,17 +9,36 @@ matching and never computes pinyin per row.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style
+from pypinyin.converter import UltimateConverter
+from pypinyin.core import Pinyin
 
 _NOT_KEY = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+
+
+class _RememberingConverter(UltimateConverter):
+    """pypinyin's converter (as `lazy_pinyin` builds it) remembering each segment's result:
+    names are made of a few thousand segments (李, 俊峰, ...), and converting one costs
+    far more than looking it up."""
+
+    @lru_cache(maxsize=65_536)  # noqa: B019  (one converter for the process's life)
+    def convert(
+        self, words: str, style: Style, heteronym: bool, errors: str, strict: bool, **kwargs: object
+    ) -> tuple[tuple[str, ...], ...]:
+        converted = super().convert(words, style, heteronym, errors, strict, **kwargs)
+        return tuple(tuple(syllables) for syllables in converted)
+
+
+_PINYIN = Pinyin(_RememberingConverter())
 
 
 @cache  # names repeat a lot, and search_keys needs the pinyin again
 def name_pinyin(name: str) -> str:
     """Toneless, space-separated syllables: '李俊峰' -> 'li jun feng'."""
-    return " ".join(s for s in lazy_pinyin(name, style=Style.NORMAL) if s.strip()).lower()
+    syllables = _PINYIN.lazy_pinyin(name, style=Style.NORMAL)
+    return " ".join(s for s in syllables if s.strip()).lower()
 
 
 def search_keys(name: str) -> list[str]:

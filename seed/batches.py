@@ -1,26 +1,29 @@
-"""The units of work, in two phases.
+"""The units of work, in three phases.
 
 1. Seats: the national congress's delegations, then every filled congress one province at a
    time (deputies and mandates).
 2. Work: the national standing committee, then per province the committees' members,
    contacts, meetings and attendance, the groups and the stations.
+3. Duty work: the nation, then per province, suggestions, activities and voter contacts.
 
-Each batch is written while the next is generated; between the phases the indexes of
-deputies and mandates are rebuilt while the first work batch is generated. Seats are kept in
-memory per province until that province's work batch is done.
+Each batch is written while the next is generated; between the phases PostgreSQL rebuilds
+indexes (and, after the work phase, the report totals) while the next phase is generated.
+Seats are kept in memory per province until that province's duty work is done.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from seed.committees import assign_contacts, higher_pools, hold_meetings, staff_committees
 from seed.context import Context
 from seed.groups import professional_groups, regional_groups
 from seed.model import Batch, Deputy, Mandate, rng_for
 from seed.params import RANK
+from seed.roster import DutyBatch, Staffing, bodies_of, staffing_of
 from seed.seats import congress_seats, fill_congress, national_seats
 from seed.stations import build_stations
+from seed.suggestions import duty_work
 from seed.world import Congress
 
 
@@ -32,6 +35,8 @@ class Seated:
     # Mandates by congress id, every term.
     mandates: dict[int, list[Mandate]]
     deputies: list[Deputy]
+    # Leaders and groups, once the work phase has staffed the committees.
+    staffing: Staffing = field(default_factory=Staffing)
 
 
 def filled_congresses(ctx: Context) -> dict[str, list[Congress]]:
@@ -85,16 +90,17 @@ def province_seats_batch(
 
 def national_work_batch(ctx: Context, seated: dict[str, Seated]) -> Batch:
     congress = national_congress(ctx)
-    done = seated.pop(congress.region.code)
+    done = seated[congress.region.code]
     batch = Batch("全国人民代表大会常务委员会")
     _committee_work(ctx, batch, congress, done.mandates[congress.id], [])
+    done.staffing = staffing_of(batch, done.congresses)
     ctx.tick(batch.label, 1)
     return batch
 
 
 def province_work_batch(ctx: Context, seated: dict[str, Seated], code: str) -> Batch:
     """Committees, groups and stations of one province."""
-    done = seated.pop(code)
+    done = seated[code]
     province = ctx.world.region(code)
     batch = Batch(province.name)
     national = ctx.national.get(code, [])
@@ -107,6 +113,37 @@ def province_work_batch(ctx: Context, seated: dict[str, Seated], code: str) -> B
             _committee_work(ctx, batch, congress, own, pools.get(congress.id, []))
     if any(ctx.plan.covers(c.region) for c in done.congresses):
         build_stations(ctx, batch, province, [*national, *done.deputies])
+    done.staffing = staffing_of(batch, done.congresses)
+    ctx.tick(batch.label, 1)
+    return batch
+
+
+def national_duty_batch(ctx: Context, seated: dict[str, Seated]) -> Batch:
+    """The National People's Congress's suggestions and activities; its seats are then
+    kept only by the province each deputy lives in (for the provinces' duty work)."""
+    congress = national_congress(ctx)
+    done = seated.pop(congress.region.code)
+    batch = Batch("全国人民代表大会代表建议")
+    bodies = bodies_of(done.congresses, done.mandates, [], done.staffing)
+    duty_work(DutyBatch(batch, ctx.ids, ctx.pseudonyms), ctx.seed, bodies)
+    for mandate in done.mandates[congress.id]:
+        home = mandate.deputy.locality.province().code
+        ctx.national_by_residence.setdefault(home, []).append(mandate)
+    ctx.tick(batch.label, 1)
+    return batch
+
+
+def province_duty_batch(ctx: Context, seated: dict[str, Seated], code: str) -> Batch:
+    done = seated.pop(code)
+    batch = Batch(ctx.world.region(code).name + "代表建议")
+    residents = ctx.national_by_residence.pop(code, [])
+    bodies = bodies_of(done.congresses, done.mandates, residents, done.staffing)
+    duty_work(DutyBatch(batch, ctx.ids, ctx.pseudonyms), ctx.seed, bodies)
+    # The province is done with: free its people now (a deputy and their mandates refer to
+    # each other, which only the cycle collector, off while seeding, would undo).
+    for mandates in (*done.mandates.values(), residents):
+        for mandate in mandates:
+            mandate.deputy.mandates.clear()
     ctx.tick(batch.label, 1)
     return batch
 

@@ -26,6 +26,10 @@ class Context:
     pending: dict[str, list[Deputy]] = field(default_factory=dict)
     # National deputies by the province they live in (kept for the provinces' own steps).
     national: dict[str, list[Deputy]] = field(default_factory=dict)
+    # National mandates by the province their deputy lives in (for the provinces' duty work).
+    national_by_residence: dict[str, list[Mandate]] = field(default_factory=dict)
+    # Voter pseudonyms handed out so far (the column is unique).
+    pseudonyms: set[str] = field(default_factory=set)
     tick: Progress = _no_progress
 
     def person(

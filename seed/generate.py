@@ -2,20 +2,23 @@
 
 Deterministic for a seed: every congress and region draws from a random generator of its
 own, derived from (seed, purpose, code), and batches are generated in a fixed order (see
-seed.batches: seats first, nation then provinces; then the committees' and stations' work).
-A worker thread generates batches while the previous ones are written with COPY, into
-tables whose secondary indexes and foreign keys are rebuilt once loaded.
+seed.batches: seats first, nation then provinces; then the committees' and stations' work;
+then the duty work). A worker thread generates batches while the previous ones are written
+with COPY, into tables whose secondary indexes and foreign keys are rebuilt once loaded; the
+report totals are counted while the duty work is still being generated.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 
 from rich.console import Console
@@ -34,15 +37,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seed.batches import (
     Seated,
     filled_congresses,
+    national_duty_batch,
     national_seats_batch,
     national_work_batch,
+    province_duty_batch,
     province_seats_batch,
     province_work_batch,
 )
 from seed.context import Context
-from seed.model import COLUMNS, Batch, Ids
+from seed.model import COLUMNS, DUTY_TABLES, Batch, Ids
 from seed.scales import ScalePlan, parse_scale
-from seed.suggestions import seed_duty_work
 from seed.world import load_world
 from seed.writer import DeferredIndexes, advance_sequences, driver_of, last_ids, write_batch
 from service.settings import Settings
@@ -104,18 +108,31 @@ async def _has_deputies(connection: AsyncConnection) -> bool:
     return bool(await connection.scalar(text("SELECT EXISTS (SELECT 1 FROM deputies)")))
 
 
-def _jobs(ctx: Context) -> tuple[list[Callable[[], Batch]], int, int]:
-    """The batches in order, how many belong to the seats phase, and progress steps."""
+@dataclass
+class _Jobs:
+    """The batches in order; the last index of the seats and of the work phase."""
+
+    batches: list[Callable[[], Batch]]
+    seats_end: int
+    work_end: int
+    steps: int  # for the progress bar
+
+
+def _jobs(ctx: Context) -> _Jobs:
     by_province = filled_congresses(ctx)
     provinces = ctx.plan.provinces
     seated: dict[str, Seated] = {}
     jobs: list[Callable[[], Batch]] = [partial(national_seats_batch, ctx, seated)]
     jobs += [partial(province_seats_batch, ctx, seated, p, by_province[p]) for p in provinces]
-    seat_jobs = len(jobs)
+    seats_end = len(jobs) - 1
     jobs.append(partial(national_work_batch, ctx, seated))
     jobs += [partial(province_work_batch, ctx, seated, p) for p in provinces]
-    steps = len(ctx.plan.delegations) + sum(map(len, by_province.values())) + seat_jobs
-    return jobs, seat_jobs, steps
+    work_end = len(jobs) - 1
+    jobs.append(partial(national_duty_batch, ctx, seated))
+    jobs += [partial(province_duty_batch, ctx, seated, p) for p in provinces]
+    # Seats tick per delegation and congress, the other batches once each.
+    steps = len(ctx.plan.delegations) + sum(map(len, by_province.values()))
+    return _Jobs(jobs, seats_end, work_end, steps + len(jobs) - seats_end - 1)
 
 
 async def seed_connection(
@@ -126,19 +143,33 @@ async def seed_connection(
     plan = parse_scale(scale)
     if await _has_deputies(connection):
         raise AlreadySeeded("the database already has deputies; seed an empty one")
+    # Millions of long-lived objects: the cycle collector would walk them all, again and
+    # again, for the few cycles it could free (seed.batches breaks those itself).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return await _seed(connection, plan, seed, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+async def _seed(
+    connection: AsyncConnection, plan: ScalePlan, seed: int, progress: bool
+) -> dict[str, int]:
     # Bulk COPY and index builds can outlast the service's per-statement timeout.
     await connection.execute(text("SET LOCAL statement_timeout = 0"))
     world = await load_world(connection, seed)
     ids = Ids(await last_ids(connection))
     ctx = Context(world, plan, seed, ids)
-    jobs, seat_jobs, steps = _jobs(ctx)
+    jobs = _jobs(ctx)
     deferred = DeferredIndexes()
     await deferred.drop(connection)
-    # Report counts are rebuilt once at the end, not by the triggers batch by batch.
+    # Report counts are rebuilt once, not by the triggers batch by batch.
     await _report_triggers(connection, enabled=False)
     counts: Counter[str] = Counter()
     driver = await driver_of(connection)
-    with _progress_bar(progress, steps) as bar:
+    with _progress_bar(progress, jobs.steps) as bar:
         ctx.tick = bar.tick
 
         async def restore(tables: set[str] | None) -> None:
@@ -146,21 +177,24 @@ async def seed_connection(
             await deferred.restore(connection, tables, lambda name: bar.note(f"indexed {name}"))
             log.info("indexes rebuilt in %.1f s", time.perf_counter() - started)
 
-        # Deputies and mandates are complete after the seats phase: index them while the
-        # first work batches are generated.
-        rebuild = {seat_jobs - 1: {"deputies", "mandates"}}
-        await _pipeline(jobs, driver, counts, bar, rebuild, restore)
+        async def registry_done() -> None:
+            # The registry is complete: its indexes, then the report totals (which read
+            # nothing of the duty work), while the duty work is generated.
+            await restore(set(COLUMNS) - set(DUTY_TABLES))
+            started = time.perf_counter()
+            bar.note("report counts")
+            await connection.execute(text("SELECT registry_rebuild_report_counts()"))
+            log.info("report counts rebuilt in %.1f s", time.perf_counter() - started)
+
+        async def seats_done() -> None:
+            await restore({"deputies", "mandates"})
+
+        after = {jobs.seats_end: seats_done, jobs.work_end: registry_done}
+        await _pipeline(jobs.batches, driver, counts, bar, after)
         await restore(None)
     await advance_sequences(connection, ids.last)
-    # Suggestions, activities and voter contacts, read back from what was just written.
-    started = time.perf_counter()
-    duty = await seed_duty_work(connection, seed=seed)
-    log.info("duty work in %.1f s", time.perf_counter() - started)
-    started = time.perf_counter()
-    await connection.execute(text("SELECT registry_rebuild_report_counts()"))
-    log.info("report counts rebuilt in %.1f s", time.perf_counter() - started)
     await _report_triggers(connection, enabled=True)
-    return {**{table: counts[table] for table in COLUMNS}, **duty}
+    return {table: counts[table] for table in COLUMNS}
 
 
 async def _report_triggers(connection: AsyncConnection, *, enabled: bool) -> None:
@@ -221,11 +255,11 @@ async def _pipeline(
     driver: object,
     counts: Counter[str],
     bar: _Bar,
-    after: dict[int, set[str]],
-    restore: Callable[[set[str] | None], Awaitable[None]],
+    after: dict[int, Callable[[], Awaitable[None]]],
 ) -> None:
     """One worker thread generates the batches in order while this task copies them, and
-    rebuilds indexes when `after` says so (PostgreSQL works on its own core meanwhile)."""
+    runs the steps `after` names once their batch is written (PostgreSQL works on its own
+    core meanwhile, and the generator may run ahead without bound)."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Queue[tuple[Batch, float] | BaseException] = asyncio.Queue()
     room = _Room(AHEAD)
@@ -261,7 +295,7 @@ async def _pipeline(
             if i in after:
                 room.bound(False)
                 try:
-                    await restore(after[i])
+                    await after[i]()
                 finally:
                     room.bound(True)
     finally:

@@ -87,7 +87,64 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "theme",
     ),
     "group_memberships": ("group_id", "deputy_id", "role", "joined_on"),
+    # Duty work (seed.suggestions), after the registry it refers to.
+    "suggestion_categories": ("id", "congress_id", "parent_id", "code", "name"),
+    "suggestions": (
+        "id",
+        "congress_id",
+        "term_id",
+        "number",
+        "title",
+        "category_id",
+        "submitted_on",
+        "during_session",
+        "lead_id",
+        "satisfaction",
+        "rated_on",
+    ),
+    "suggestion_cosigners": ("suggestion_id", "deputy_id"),
+    "suggestion_handlers": (
+        "suggestion_id",
+        "unit",
+        "role",
+        "assigned_on",
+        "reply_due",
+        "replied_on",
+        "outcome",
+    ),
+    "key_supervisions": ("suggestion_id", "committee_id", "leader_id", "since"),
+    "activities": (
+        "id",
+        "kind",
+        "title",
+        "start_date",
+        "end_date",
+        "organizer_congress_id",
+        "group_id",
+        "region_code",
+    ),
+    "activity_participants": ("activity_id", "deputy_id", "mandate_id", "level"),
+    "voter_contacts": (
+        "id",
+        "deputy_id",
+        "pseudonym",
+        "community_code",
+        "community",
+        "since",
+        "until",
+    ),
 }
+# The duty-work tables (written after the registry's, in their own phase).
+DUTY_TABLES = (
+    "suggestion_categories",
+    "suggestions",
+    "suggestion_cosigners",
+    "suggestion_handlers",
+    "key_supervisions",
+    "activities",
+    "activity_participants",
+    "voter_contacts",
+)
 # Tables whose ids the generator assigns (children refer to them); the others take their
 # ids from the column default.
 ID_TABLES = tuple(t for t, cols in COLUMNS.items() if cols[0] == "id")

@@ -2,24 +2,18 @@
 year of suggestions (submitted, assigned, replied, supervised, rated) and of activities
 between sessions; voter contacts for the deputies of a few prefectures.
 
-Runs after the registry itself is seeded and reads it back one province at a time, so it
-obeys the same rules the mutations check: signers hold a mandate in force in the congress
+Generated after the registry's own batches, one province at a time from what they made
+(seed.roster), so it obeys the same rules the mutations check: signers hold a mandate in force in the congress
 on the day, steps follow one another in date order, deadlines are those of the Law on
 Deputies, participants are eligible deputies. Deterministic for a seed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import random
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from resolvers.mutations.suggestions import reply_due
 from seed.activities import hold_activities
@@ -27,14 +21,9 @@ from seed.model import between, day_between, pick, rng_for
 from seed.names import Weighted
 from seed.params import AS_OF
 from seed.roster import (
-    DUTY_COLUMNS,
-    DUTY_ID_TABLES,
     Body,
     DutyBatch,
     Seat,
-    keys_checked_after,
-    load_bodies,
-    provinces,
 )
 from seed.suggestion_texts import (
     CATEGORIES,
@@ -45,9 +34,6 @@ from seed.suggestion_texts import (
     unit_name,
 )
 from seed.voters import keep_voters
-from seed.writer import driver_of
-
-log = logging.getLogger(__name__)
 
 # Suggestions a year per deputy in office: about 8,000 at the NPC's session, 600 to 900 at
 # a province, a few hundred at a city, 100 to 300 at a county, a few dozen at a township.
@@ -102,80 +88,15 @@ class _Draft:
     rating: tuple[str, date] | None = None
 
 
-async def seed_duty_work(connection: AsyncConnection, *, seed: int) -> dict[str, int]:
-    """Duty work for every congress with deputies and no categories yet; rows per table.
-
-    A worker thread generates one province while this task writes the one before and reads
-    the one after (PostgreSQL works meanwhile); provinces are generated one after another
-    in order, so ids and pseudonyms come out the same.
-    """
-    driver = await driver_of(connection)
-    batch = DutyBatch(await _last_ids(connection))
-    counts: Counter[str] = Counter()
-
-    def generate(bodies: list[Body]) -> tuple[dict[str, list[tuple[object, ...]]], float]:
-        started = time.perf_counter()
-        voters_seen: set[int] = set()
-        for body in bodies:
-            leaves = categorise(batch, body)
-            suggest(batch, rng_for(seed, "suggestions", body.region_code), body, leaves)
-            hold_activities(batch, rng_for(seed, "activities", body.region_code), body)
-            keep_voters(batch, rng_for(seed, "voters", body.region_code), body, voters_seen)
-        rows, batch.rows = batch.rows, {table: [] for table in DUTY_COLUMNS}
-        return rows, time.perf_counter() - started
-
-    async def write(rows: dict[str, list[tuple[object, ...]]]) -> float:
-        started = time.perf_counter()
-        for table, columns in DUTY_COLUMNS.items():
-            if rows[table]:
-                await driver.copy_records_to_table(
-                    table, records=rows[table], columns=list(columns)
-                )
-                counts[table] += len(rows[table])
-        return time.perf_counter() - started
-
-    async def load(province: str | None) -> tuple[list[Body], float]:
-        started = time.perf_counter()
-        bodies = await load_bodies(connection, province)
-        return bodies, time.perf_counter() - started
-
-    async with keys_checked_after(connection):
-        order = [None, *await provinces(connection)]
-        bodies, read = await load(order[0])
-        generating = asyncio.ensure_future(asyncio.to_thread(generate, bodies))
-        try:
-            for i, province in enumerate(order):
-                following = i + 1 < len(order)
-                if following:
-                    bodies, next_read = await load(order[i + 1])
-                rows, generated = await generating
-                if following:
-                    generating = asyncio.ensure_future(asyncio.to_thread(generate, bodies))
-                written = await write(rows)
-                log.info(
-                    "duty work %s: read in %.1f s, generated in %.1f s, written in %.1f s",
-                    province or "national",
-                    read,
-                    generated,
-                    written,
-                )
-                read = next_read if following else 0.0
-        finally:
-            # Never leave the generator thread running behind an error.
-            await asyncio.gather(generating, return_exceptions=True)
-    for table in DUTY_ID_TABLES:
-        if batch.last[table]:
-            await connection.execute(
-                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), :v)"),
-                {"v": batch.last[table]},
-            )
-    return {table: counts[table] for table in DUTY_COLUMNS}
-
-
-async def _last_ids(connection: AsyncConnection) -> dict[str, int]:
-    parts = ", ".join(f"(SELECT coalesce(max(id), 0) FROM {t})" for t in DUTY_ID_TABLES)
-    row = (await connection.execute(text(f"SELECT {parts}"))).one()
-    return dict(zip(DUTY_ID_TABLES, (int(v) for v in row), strict=True))
+def duty_work(batch: DutyBatch, seed: int, bodies: list[Body]) -> None:
+    """Suggestions, activities and voter contacts of these bodies (one province, or the
+    nation), generated in order so that ids and pseudonyms come out the same for a seed."""
+    voters_seen: set[int] = set()
+    for body in bodies:
+        leaves = categorise(batch, body)
+        suggest(batch, rng_for(seed, "suggestions", body.region_code), body, leaves)
+        hold_activities(batch, rng_for(seed, "activities", body.region_code), body)
+        keep_voters(batch, rng_for(seed, "voters", body.region_code), body, voters_seen)
 
 
 def categorise(batch: DutyBatch, body: Body) -> list[tuple[int, Heading]]:

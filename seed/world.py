@@ -72,6 +72,8 @@ class Congress:
     term: Term
     previous: Term | None
     standing_id: int | None = None
+    # Every term, in number order (the current one last).
+    terms: list[Term] = field(default_factory=list)
     # (committee id, name without the congress's name) of each special committee.
     specials: list[tuple[int, str]] = field(default_factory=list)
 
@@ -171,6 +173,7 @@ async def load_world(connection: AsyncConnection, seed: int) -> World:
         congress = Congress(
             congress_id, region, level, name, current[-1], earlier[-1] if earlier else None
         )
+        congress.terms = own
         region.congress = congress
         congresses[congress_id] = congress
 
