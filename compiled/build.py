@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
+    Table,
     case,
     func,
     literal,
@@ -146,14 +147,23 @@ class Builder:
         if total is not None and first == 0 and after is None:
             return self._totals_only(connection_type, nodes, total)
         node_type = named_type(connection_type.fields["nodes"])
-        narrowed = source.correlate(parent) if parent is not None else source
         keys = list(ordering.keys)
-        keyed = narrowed.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(keys)))
+        correlated = source.correlate(parent) if parent is not None else source
+        keyed = correlated.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(keys)))
         selected = collect(self.doc, connection_type, sub_selections(nodes))
         counted = total is None and any(f[0].name.value == "totalCount" for f in selected.values())
-        if counted and parent is None:
+        table = _single_table(source) if parent is None else None
+        if counted:
             # Paged and counted from one materialized set of rows: neither counted twice nor
-            # found by walking an ordered index past millions of rows that do not match.
+            # found by walking an ordered index past millions of rows that do not match. At
+            # the root the set holds only the row key and the sort keys (half a million wide
+            # rows would spill to disk) and the page's rows are read again by key; under a
+            # parent row it sits inside the parent's subquery.
+            if table is not None:
+                keyed = keyed.with_only_columns(
+                    table.primary_key.columns[0].label("_id"),
+                    *(k.label(f"_k{i}") for i, k in enumerate(keys)),
+                )
             hits = keyed.cte()
             total = select(func.count()).select_from(hits).scalar_subquery()
             keys = [hits.c[f"_k{i}"] for i in range(len(keys))]
@@ -168,6 +178,12 @@ class Builder:
         # With `first: 0` any one row tells whether there is a next page: no sort needed.
         order = [k.desc() if ordering.descending else k.asc() for k in keys] if first else []
         limited = keyed.order_by(*order).limit(first + 1).subquery()
+        if counted and table is not None:
+            limited = (
+                select(table, *(limited.c[f"_k{i}"] for i in range(len(keys))))
+                .join_from(table, limited, table.primary_key.columns[0] == limited.c._id)
+                .subquery()
+            )
         key_cols = [limited.c[f"_k{i}"] for i in range(len(ordering.keys))]
         rn_order = [c.desc() if ordering.descending else c.asc() for c in key_cols] if first else []
         page = select(
@@ -219,16 +235,15 @@ class Builder:
                     )
                 )
             elif name == "totalCount":
-                if total is None:  # under a parent row: counted on its own (a plain count)
-                    total = select(func.count()).select_from(narrowed.subquery()).scalar_subquery()
                 pairs.append((response_key, total))
             else:
                 raise Unsupported(f"{connection_type.name}.{name}")
         # HAVING makes this one aggregate row even when nothing in it aggregates (totalCount
         # alone) and when the page is empty.
-        return (
-            select(sqljson.build_object(pairs)).select_from(page).having(true()).scalar_subquery()
-        )
+        answer = select(sqljson.build_object(pairs)).select_from(page).having(true())
+        if counted and parent is not None:
+            answer = answer.add_cte(hits, nest_here=True)
+        return answer.scalar_subquery()
 
     def _totals_only(
         self, connection_type: GraphQLObjectType, nodes: list[FieldNode], total: ColumnElement[Any]
@@ -269,6 +284,16 @@ class Builder:
     ) -> ColumnElement[Any]:
         ordered = func.json_agg(aggregate_order_by(value, page.c._rn)).filter(kept)
         return func.coalesce(ordered, sqljson.EMPTY_ARRAY)
+
+
+def _single_table(source: Select[Any]) -> Table | None:
+    """The table `source` selects whole rows of, when it is one with a one-column key."""
+    froms = source.get_final_froms()
+    if len(froms) != 1 or not isinstance(froms[0], Table):
+        return None
+    table = froms[0]
+    whole_rows = [c.key for c in source.selected_columns] == [c.key for c in table.c]
+    return table if whole_rows and len(table.primary_key.columns) == 1 else None
 
 
 def as_input(input_class: type[Any], value: dict[str, Any] | None) -> Any:
