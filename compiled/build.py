@@ -148,11 +148,13 @@ class Builder:
             return self._totals_only(connection_type, nodes, total)
         node_type = named_type(connection_type.fields["nodes"])
         keys = list(ordering.keys)
+        key_labels = [k.label(f"_k{i}") for i, k in enumerate(keys)]
         correlated = source.correlate(parent) if parent is not None else source
-        keyed = correlated.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(keys)))
+        keyed = correlated.add_columns(*key_labels)
         selected = collect(self.doc, connection_type, sub_selections(nodes))
         counted = total is None and any(f[0].name.value == "totalCount" for f in selected.values())
-        table = _single_table(source) if parent is None else None
+        # The table whose rows the page reads again by key (a counted root connection).
+        table = _single_table(source) if counted and parent is None else None
         if counted:
             # Paged and counted from one materialized set of rows: neither counted twice nor
             # found by walking an ordered index past millions of rows that do not match. At
@@ -160,13 +162,10 @@ class Builder:
             # rows would spill to disk) and the page's rows are read again by key; under a
             # parent row it sits inside the parent's subquery.
             if table is not None:
-                keyed = keyed.with_only_columns(
-                    table.primary_key.columns[0].label("_id"),
-                    *(k.label(f"_k{i}") for i, k in enumerate(keys)),
-                )
+                keyed = keyed.with_only_columns(_row_key(table).label("_id"), *key_labels)
             hits = keyed.cte()
             total = select(func.count()).select_from(hits).scalar_subquery()
-            keys = [hits.c[f"_k{i}"] for i in range(len(keys))]
+            keys = [hits.c[label.name] for label in key_labels]
             keyed = select(hits)
         if after is not None:
             bound = [literal(v, k.type) for k, v in zip(ordering.keys, after, strict=True)]
@@ -178,19 +177,19 @@ class Builder:
         # With `first: 0` any one row tells whether there is a next page: no sort needed.
         order = [k.desc() if ordering.descending else k.asc() for k in keys] if first else []
         limited = keyed.order_by(*order).limit(first + 1).subquery()
-        if counted and table is not None:
+        if table is not None:
             limited = (
-                select(table, *(limited.c[f"_k{i}"] for i in range(len(keys))))
-                .join_from(table, limited, table.primary_key.columns[0] == limited.c._id)
+                select(table, *(limited.c[label.name] for label in key_labels))
+                .join_from(table, limited, _row_key(table) == limited.c._id)
                 .subquery()
             )
-        key_cols = [limited.c[f"_k{i}"] for i in range(len(ordering.keys))]
+        key_cols = [limited.c[label.name] for label in key_labels]
         rn_order = [c.desc() if ordering.descending else c.asc() for c in key_cols] if first else []
         page = select(
             limited, func.row_number().over(order_by=rn_order or None).label("_rn")
         ).subquery()
         kept = page.c._rn <= first
-        cursor = sqljson.cursor(ordering.tag, [page.c[f"_k{i}"] for i in range(len(ordering.keys))])
+        cursor = sqljson.cursor(ordering.tag, [page.c[label.name] for label in key_labels])
         pairs: list[tuple[str, ColumnElement[Any]]] = []
         for response_key, field_nodes in selected.items():
             name = field_nodes[0].name.value
@@ -294,6 +293,10 @@ def _single_table(source: Select[Any]) -> Table | None:
     table = froms[0]
     whole_rows = [c.key for c in source.selected_columns] == [c.key for c in table.c]
     return table if whole_rows and len(table.primary_key.columns) == 1 else None
+
+
+def _row_key(table: Table) -> ColumnElement[Any]:
+    return table.primary_key.columns[0]
 
 
 def as_input(input_class: type[Any], value: dict[str, Any] | None) -> Any:
