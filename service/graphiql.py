@@ -2,13 +2,15 @@
 
 The browser loads nothing from outside: scripts/fetch_graphiql_assets.py puts GraphiQL, React
 and ReactDOM into static/vendor/ at install time, and a Content-Security-Policy holds the page
-to this origin. Without those files the page says how to get them.
+to this origin. Without those files the page says how to get them, and names no folder of
+the server (issue 17, point 13): the missing folder goes to the operator's log instead.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import secrets
 from pathlib import Path
@@ -20,6 +22,8 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from service.examples import EXAMPLES, Example
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR: Path = Path(__file__).resolve().parent / "static"
 VENDOR_DIR: Path = STATIC_DIR / "vendor"
@@ -40,7 +44,7 @@ MISSING_PAGE = """<!doctype html>
   <head><meta charset="utf-8" /><title>GraphiQL is not installed</title></head>
   <body>
     <h1>GraphiQL is not installed on this server</h1>
-    <p>Its files are fetched at install time and are missing from <code>{vendor}</code>.
+    <p>Its files are fetched at install time and are missing.
       An operator should run, in the project folder (it needs npm):</p>
     <pre>python scripts/fetch_graphiql_assets.py</pre>
     <p>then reload this page. The GraphQL API itself works: POST queries to
@@ -113,9 +117,9 @@ def graphiql_html(
 ) -> str:
     """The GraphiQL page with one tab per example, or the 'not installed' page."""
     if not assets_present(vendor_dir):
-        return MISSING_PAGE.format(
-            vendor=html.escape(str(vendor_dir)), endpoint=html.escape(endpoint)
-        )
+        # Where the files were looked for is for the operator, never for the browser.
+        log.warning("GraphiQL assets missing from %s", vendor_dir)
+        return MISSING_PAGE.format(endpoint=html.escape(endpoint))
     versions = _versions(vendor_dir)
     values: dict[str, str] = {}
     for key, path in ASSETS.items():

@@ -129,6 +129,22 @@ async def test_missing_assets_page_tells_the_operator(
     assert "python scripts/fetch_graphiql_assets.py" in response.text
 
 
+async def test_missing_assets_page_reveals_no_server_path(
+    asgi: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 17, point 13: the GraphiQL-missing page names no folder of the server."""
+    odd_folder = tmp_path / "srv-secret-layout" / "vendor"
+    page = graphiql_html(EXAMPLES, vendor_dir=odd_folder)
+    assert "srv-secret-layout" not in page and str(tmp_path) not in page
+    monkeypatch.setattr(graphiql, "assets_present", lambda *_: False)
+    response = await asgi.get("/graphql", headers=HTML)
+    assert response.status_code == 503
+    for server_path in (PROJECT_ROOT, graphiql.STATIC_DIR, graphiql.VENDOR_DIR, Path.home()):
+        assert str(server_path) not in response.text
+    # No absolute path of any kind: the only slashes are the endpoint's and closing tags'.
+    assert re.findall(r"(?<![<\w])/[\w.-]+", response.text) == ["/graphql"]
+
+
 # --- the page in a real browser ---------------------------------------------------------------
 
 
