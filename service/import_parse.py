@@ -20,6 +20,7 @@ from resolvers.ids import decode_int_id
 from service.import_columns import (
     KINDS,
     BadFile,
+    Clock,
     Col,
     Progress,
     RowError,
@@ -59,31 +60,51 @@ def _cell(value: Any) -> str | None:
 
 def _decode(data: bytes) -> str:
     # Excel saves "CSV UTF-8" with a BOM, and plain "CSV" in the local code page (GB18030).
+    if b"\x00" in data:  # no text file holds NUL bytes, and PostgreSQL text cannot
+        raise BadFile("the file holds NUL bytes: it is neither CSV text nor XLSX")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise BadFile(
+            f"the file is neither UTF-8 nor GB18030 text (byte {exc.start}) nor XLSX"
+        ) from None
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str | None]]]:
+    from openpyxl import load_workbook  # imported here: only XLSX needs it
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell(v) for v in row]
+            if any(c is not None and "\x00" in c for c in cells):
+                raise BadFile(f"line {line} of the sheet holds a NUL character")
+            yield line, cells
+        book.close()
+    except BadFile:
+        raise
+    except Exception as exc:  # a damaged archive fails anywhere while it is read
+        raise BadFile(f"not a readable XLSX file ({exc.__class__.__name__})") from None
 
 
 def read_rows(data: bytes, fmt: str) -> Iterator[tuple[int, list[str | None]]]:
     """(line, cells) of every row, the header first (line 1)."""
     if fmt == "xlsx":
-        from openpyxl import load_workbook  # imported here: only XLSX needs it
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
-            raise BadFile(f"not a readable XLSX file ({exc.__class__.__name__})") from exc
-        sheet = book.worksheets[0]
-        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line, [_cell(v) for v in row]
-        book.close()
+        yield from _xlsx_rows(data)
         return
     reader = csv.reader(io.StringIO(_decode(data), newline=""))
     line = 1
-    for cells in reader:
-        yield line, cells
-        line = reader.line_num + 1  # a quoted cell may span lines
+    try:
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1  # a quoted cell may span lines
+    except csv.Error as exc:  # e.g. a cell longer than the CSV reader's field limit
+        raise BadFile(f"line {line} is not CSV ({exc})") from None
 
 
 def sniff_format(data: bytes, filename: str | None = None, content_type: str | None = None) -> str:
@@ -283,9 +304,18 @@ def check_link(kind: str, v: dict[str, Any], line: int, errors: list[RowError]) 
 
 
 def parse(
-    kind: str, data: bytes, fmt: str, progress: Progress = no_progress
+    kind: str,
+    data: bytes,
+    fmt: str,
+    progress: Progress = no_progress,
+    max_rows: int | None = None,
+    clock: Clock | None = None,
 ) -> tuple[list[tuple[Any, ...]], list[RowError]]:
-    """The staging records of a file (line first) and the errors found in its values."""
+    """The staging records of a file (line first) and the errors found in its values.
+
+    More than `max_rows` rows is a BadFile (TOO_MANY_ROWS) as soon as the next row is read;
+    the clock's deadline is looked at every 1,000 rows."""
+    clock = clock or Clock()
     spec = KINDS[kind]
     errors: list[RowError] = []
     rows = read_rows(data, fmt)
@@ -311,6 +341,8 @@ def parse(
             errors.append(
                 RowError(1, col.name, "MISSING_COLUMN", f"The column {col.name} is missing.")
             )
+    if errors and len(positions) == 0:
+        raise BadFile(f"its first line names no column of a {kind} file")
     if errors:
         return [], errors
     check = check_deputy if kind == "deputies" else None
@@ -331,8 +363,19 @@ def parse(
             check(v, line, errors)
         else:
             check_link(kind, v, line, errors)
+        if max_rows is not None and len(records) >= max_rows:
+            raise BadFile(
+                f"it has more than {max_rows:,} rows, the most one import takes "
+                "(REGISTRY_IMPORT_MAX_ROWS): split it",
+                code="TOO_MANY_ROWS",
+                status=413,
+            )
         records.append((line, *[v[n] for n in names]))
+        if len(records) % 1_000 == 0:
+            clock.rows_checked = len(records)
+            clock.check("reading")
         if len(records) % 10_000 == 0:
             progress("reading", len(records), 0)
     progress("reading", len(records), len(records))
+    clock.rows_checked = len(records)
     return records, errors

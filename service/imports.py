@@ -17,28 +17,40 @@ the second time.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from db.session import RequestDatabase
+from db.write_scope import REGION_LINEAGES, SCOPE_DDL, SCOPE_TABLE
 from service import imports_deputies, imports_links
 from service.auth import AuthError, caller_from_header, is_revoked
-from service.import_columns import KINDS, BadFile, Progress, RowError, no_progress, template
+from service.context import Caller
+from service.errors import QUERY_CANCELED, _sqlstate
+from service.import_columns import (
+    KINDS,
+    BadFile,
+    Clock,
+    ImportTimeout,
+    Progress,
+    RowError,
+    no_progress,
+    template,
+)
 from service.import_parse import parse, sniff_format
-from service.permissions import can_write
+from service.permissions import can_see_personal, can_write, can_write_in
 from service.settings import Settings
 
-# One statement of an import may take longer than a request's 15 s (a national roster);
-# the advisory lock keeps two imports from creating the same new person twice.
-STATEMENT_TIMEOUT = "10min"
+# The advisory lock keeps two imports from creating the same new person twice.
 IMPORT_LOCK = 7_309_001
 MAX_UPLOAD = 200 * 1024 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,6 +64,21 @@ class Importer:
     role: str
     region_code: str | None = None
 
+    def caller(self) -> Caller:
+        return Caller(subject=self.subject, role=self.role, region_code=self.region_code)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one import may take (HTTP uploads; the command line runs without them)."""
+
+    max_rows: int | None = None
+    time_limit_s: float | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(settings.import_max_rows, settings.import_time_limit_s)
+
 
 @dataclass
 class Outcome:
@@ -61,13 +88,15 @@ class Outcome:
     errors: list[RowError] = field(default_factory=list)
     # What was written, or in a dry run would be: {"deputies.created": 3, ...}.
     counts: dict[str, int] = field(default_factory=dict)
+    # Set when the time limit cut the import short: how far it got.
+    timeout: ImportTimeout | None = None
 
     @property
     def written(self) -> bool:
-        return not self.dry_run and not self.errors
+        return not self.dry_run and not self.errors and self.timeout is None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        answer: dict[str, Any] = {
             "kind": self.kind,
             "dryRun": self.dry_run,
             "written": self.written,
@@ -75,6 +104,15 @@ class Outcome:
             "counts": self.counts,
             "errors": [e.as_dict() for e in self.errors],
         }
+        if self.timeout is not None:
+            answer |= {
+                "error": f"The import stopped at its time limit while {self.timeout.stage}; "
+                "nothing was written. Split the file, or import it on the command line.",
+                "code": "IMPORT_TIMEOUT",
+                "stage": self.timeout.stage,
+                "rowsChecked": self.timeout.rows_checked,
+            }
+        return answer
 
 
 async def _stage(conn: AsyncConnection, kind: str, records: list[tuple[Any, ...]]) -> None:
@@ -91,6 +129,27 @@ async def _stage(conn: AsyncConnection, kind: str, records: list[tuple[Any, ...]
     await conn.execute(text("ANALYZE import_rows"))
 
 
+async def load_scope(conn: AsyncConnection, importer: Importer) -> None:
+    """The table import_scope (db.write_scope): for every region, the answer of the rules the
+    mutations and reads use (service.permissions) for this importer, evaluated here once
+    per region so that the checks stay set-based and never restate the rule."""
+    caller = importer.caller()
+    await conn.execute(text(f"DROP TABLE IF EXISTS {SCOPE_TABLE}"))
+    await conn.execute(text(SCOPE_DDL))
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    records = []
+    for code, lineage in await driver.fetch(REGION_LINEAGES):
+        writes, sees = can_write_in(caller, lineage), can_see_personal(caller, lineage)
+        if writes or sees:
+            records.append((code, writes, sees))
+    await driver.copy_records_to_table(
+        SCOPE_TABLE, records=records, columns=["code", "writable", "visible"]
+    )
+    await conn.execute(text(f"ANALYZE {SCOPE_TABLE}"))
+
+
 async def import_into(
     conn: AsyncConnection,
     kind: str,
@@ -98,23 +157,29 @@ async def import_into(
     fmt: str,
     importer: Importer,
     progress: Progress = no_progress,
+    limits: Limits = Limits(),
+    clock: Clock | None = None,
 ) -> Outcome:
     """Check a file and write it on a connection inside a transaction that the caller
-    owns, and rolls back when the outcome has errors."""
+    owns, and rolls back when the outcome has errors. Past the clock's deadline it raises
+    ImportTimeout, or a statement is cancelled (the caller rolls back)."""
     outcome = Outcome(kind, dry_run=False)
-    records, outcome.errors = parse(kind, data, fmt, progress)
+    clock = clock or Clock()
+    records, outcome.errors = parse(kind, data, fmt, progress, limits.max_rows, clock)
     outcome.rows = len(records)
     if any(e.line == 1 for e in outcome.errors):
         return outcome  # a wrong header: the rows cannot be read
-    await conn.execute(text(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'"))
+    await clock.tick(conn, "waiting for another import")
     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
     progress("staging", 0, 1)
+    await clock.tick(conn, "staging")
     await _stage(conn, kind, records)
+    await load_scope(conn, importer)
     progress("staging", 1, 1)
     module: Any = imports_deputies if kind == "deputies" else imports_links
     progress("checking", 0, 1)
-    editor_region = importer.region_code if importer.role != "admin" else None
-    found = [RowError(*e) for e in await module.check(conn, kind, editor_region)]
+    clock.stage = "checking"
+    found = [RowError(*e) for e in await module.check(conn, kind, importer.region_code, clock)]
     # One report per cell: a row's value error hides what SQL says of the same cell.
     seen = {(e.line, e.column) for e in outcome.errors}
     outcome.errors += [e for e in found if (e.line, e.column) not in seen]
@@ -122,7 +187,8 @@ async def import_into(
     progress("checking", 1, 1)
     if not outcome.errors:
         progress("writing", 0, 1)
-        outcome.counts = await module.apply(conn, kind, importer.subject, importer.role)
+        clock.stage = "writing"
+        outcome.counts = await module.apply(conn, kind, importer.subject, importer.role, clock)
         progress("writing", 1, 1)
     await conn.execute(text("DROP TABLE IF EXISTS import_rows"))
     return outcome
@@ -143,19 +209,31 @@ async def run_import(
     importer: Importer,
     dry_run: bool,
     progress: Progress = no_progress,
+    limits: Limits = Limits(),
 ) -> Outcome:
     """A whole import in one transaction, committed only when real and free of errors."""
     if kind not in KINDS:
-        raise BadFile(f"no import kind {kind!r}; kinds: {', '.join(KINDS)}")
+        raise BadFile(f"no import kind {kind!r}; kinds: {', '.join(KINDS)}", "UNKNOWN_KIND", 404)
     outcome = Outcome(kind, dry_run)
+    limit = limits.time_limit_s
+    clock = Clock(None if limit is None else time.monotonic() + limit)
     try:
         async with transaction() as conn:
-            outcome = await import_into(conn, kind, data, fmt, importer, progress)
+            outcome = await import_into(conn, kind, data, fmt, importer, progress, limits, clock)
             outcome.dry_run = dry_run
             if dry_run or outcome.errors:
                 raise _RollBack
     except _RollBack:
         pass
+    except ImportTimeout as stopped:
+        outcome.timeout = stopped
+    except DBAPIError as error:
+        # The statement timeout that the clock set to the time that was left.
+        if limit is None or _sqlstate(error) != QUERY_CANCELED:
+            raise
+        outcome.timeout = ImportTimeout(clock.stage, clock.rows_checked)
+    if outcome.timeout is not None:
+        outcome.rows, outcome.counts = clock.rows_checked, {}
     return outcome
 
 
@@ -168,7 +246,9 @@ async def _body(request: Request) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_UPLOAD:
-            raise BadFile(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+            raise BadFile(
+                f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB", "FILE_TOO_LARGE", 413
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -177,46 +257,56 @@ def _flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "").lower() in ("1", "true", "yes")
 
 
+def refusal(message: str, code: str, status: int) -> JSONResponse:
+    """Every answer that is not an import's outcome: a sentence and a stable code."""
+    return JSONResponse({"error": message, "code": code}, status_code=status)
+
+
 def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -> list[Route]:
     """POST /imports/{kind} (the file as the body; ?dryRun=true to only check) and
     GET /imports/{kind}/template.csv|xlsx."""
+    limits = Limits.of(settings)
 
     async def upload(request: Request) -> Response:
         try:
             caller = caller_from_header(settings, request.headers.get("authorization"))
         except AuthError as refused:
-            return JSONResponse({"error": str(refused)}, status_code=401)
+            return refusal(str(refused), "UNAUTHENTICATED", 401)
         if not can_write(caller):
-            status = 401 if caller.role == "anonymous" else 403
-            return JSONResponse({"error": "Importing needs an editor or admin token."}, status)
+            if caller.role == "anonymous":
+                return refusal("Importing needs an editor or admin token.", "UNAUTHENTICATED", 401)
+            return refusal("Importing needs an editor or admin token.", "FORBIDDEN", 403)
         kind = request.path_params["kind"]
         if kind not in KINDS:
-            return JSONResponse({"error": f"no import kind {kind!r}"}, status_code=404)
+            return refusal(
+                f"No import kind {kind!r}; kinds: {', '.join(KINDS)}.", "UNKNOWN_KIND", 404
+            )
         db = database()
         try:
             if await is_revoked(db, caller.token_id):
-                return JSONResponse({"error": "The token has been revoked."}, status_code=401)
+                return refusal("The token has been revoked.", "UNAUTHENTICATED", 401)
             data = await _body(request)
             fmt = sniff_format(
                 data, request.query_params.get("filename"), request.headers.get("content-type")
             )
             importer = Importer(caller.subject, caller.role, caller.region_code)
             outcome = await run_import(
-                db.transaction, kind, data, fmt, importer, _flag(request, "dryRun")
+                db.transaction, kind, data, fmt, importer, _flag(request, "dryRun"), limits=limits
             )
         except BadFile as bad:
-            return JSONResponse({"error": f"The file cannot be read: {bad}."}, status_code=400)
+            return refusal(f"The file cannot be read: {bad}.", bad.code, bad.status)
         finally:
             await db.close()
-        # A real run with errors wrote nothing: 422, with every error in the body.
-        status = 422 if outcome.errors and not outcome.dry_run else 200
-        return JSONResponse(outcome.as_dict(), status_code=status)
+        # A real run with errors wrote nothing: 422, with every error in the body; so does a
+        # run stopped by the time limit, dry or not.
+        failed = outcome.timeout is not None or (outcome.errors and not outcome.dry_run)
+        return JSONResponse(outcome.as_dict(), status_code=422 if failed else 200)
 
     async def download(request: Request) -> Response:
         kind, fmt = request.path_params["kind"], request.path_params["fmt"]
         if kind not in KINDS or fmt not in ("csv", "xlsx"):
-            return PlainTextResponse(
-                f"templates: /imports/<{'|'.join(KINDS)}>/template.<csv|xlsx>", status_code=404
+            return refusal(
+                f"Templates: /imports/<{'|'.join(KINDS)}>/template.<csv|xlsx>.", "NOT_FOUND", 404
             )
         media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_TYPE
         return Response(

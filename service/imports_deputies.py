@@ -12,10 +12,11 @@ value); nothing is ever deleted.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.write_scope import visible, writable
+from service.import_columns import Clock
 
 PERSON_FIELDS = (
     "id_number", "name", "gender", "birth_date", "birth_year", "ethnicity", "party",
@@ -53,14 +54,19 @@ PERSONS = (
     "FROM import_rows WHERE pkey IS NOT NULL GROUP BY pkey"
 )
 
-MATCHES = """
+# Only deputies whose personal data the importer may see are matched (import_scope,
+# service.imports): to an editor, a deputy outside its region is no different from one
+# the registry does not have, so no answer can tell an ID number's or a birth date's owner.
+MATCHES = f"""
 CREATE TEMP TABLE import_matches ON COMMIT DROP AS
 SELECT p.pkey, 'id' AS how, d.id, d.name, d.birth_date, d.id_number
 FROM import_persons p JOIN deputies d ON d.id_number = p.id_number
+WHERE {visible("d.locality_code")}
 UNION ALL
 SELECT p.pkey, 'nb', d.id, d.name, d.birth_date, d.id_number
 FROM import_persons p JOIN deputies d
      ON d.name = p.name AND d.birth_date = p.birth_date AND d.locality_code = p.locality_code
+WHERE {visible("d.locality_code")}
 """
 
 # A person matches by ID number, else (name, birth date, locality) of a deputy without
@@ -137,10 +143,17 @@ CHECKS = [
                      locality_name, congress_name)
        FROM import_mandates WHERE locality_known AND congress_id IS NOT NULL AND level <> 'NATIONAL'
             AND NOT locality_lineage @> ARRAY[congress_code]""",
-    """SELECT line, 'congress_code', 'FORBIDDEN_REGION',
+    # The mutations' scope (createDeputy, addMandate): the congress lies in the region...
+    f"""SELECT line, 'congress_code', 'FORBIDDEN_REGION',
               format('An editor for region %s may not write in %s.', CAST(:editor AS varchar), congress_name)
-       FROM import_mandates WHERE CAST(:editor AS varchar) IS NOT NULL AND congress_id IS NOT NULL
-            AND NOT congress_lineage @> ARRAY[CAST(:editor AS varchar)]""",
+       FROM import_mandates WHERE congress_id IS NOT NULL AND NOT {writable("congress_code")}""",
+    # ...and so does the person, as registered now and as the row would leave them.
+    f"""SELECT r.line, 'locality_code', 'FORBIDDEN_REGION',
+              format('An editor for region %s may not write a person living outside it.',
+                     CAST(:editor AS varchar))
+       FROM import_mandates r LEFT JOIN deputies d ON d.id = r.deputy_id
+       WHERE r.locality_known
+         AND (NOT {writable("r.locality_code")} OR (d.id IS NOT NULL AND NOT {writable("d.locality_code")}))""",
     f"""SELECT line, col, 'DUPLICATE_PERSON',
               format('Line %s gives the same person (%s) with %s %s; here it is %s.', first_line,
                      CASE WHEN pkey LIKE 'id:%' THEN 'ID number ' || substr(pkey, 4)
@@ -167,13 +180,20 @@ CHECKS = [
              WHERE pkey IS NOT NULL AND term_id IS NOT NULL GROUP BY 1, 2, 3 HAVING count(*) > 1) f
             USING (pkey, term_id, start_on)
        WHERE r.line <> f.line""",
-    """SELECT b.line, 'start_date', 'MANDATE_OVERLAP',
-              format('Overlaps the mandate of line %s in %s (%s to %s).', a.line, a.congress_name,
-                     a.start_on, coalesce(a.end_date::text, 'open'))
-       FROM import_mandates a JOIN import_mandates b
-            ON a.pkey = b.pkey AND a.congress_id = b.congress_id AND a.line < b.line
-       WHERE NOT (a.term_id = b.term_id AND a.start_on = b.start_on)
-         AND daterange(a.start_on, a.end_date, '[]') && daterange(b.start_on, b.end_date, '[]')""",
+    # One pass, no self-join: in start order, a mandate overlaps an earlier-starting one of
+    # the same person and congress exactly when it starts before the latest end so far.
+    # `latest` is [that end as a day number, its line]; repeats of one mandate are
+    # DUPLICATE_ROW above and counted once.
+    """SELECT line, 'start_date', 'MANDATE_OVERLAP',
+              format('Overlaps the mandate of line %s in %s.', latest[2], congress_name)
+       FROM (SELECT line, congress_name, start_on - DATE '1900-01-01' AS starts,
+                    max(ARRAY[coalesce(end_date, DATE '9999-12-31') - DATE '1900-01-01', line])
+                        OVER (PARTITION BY pkey, congress_id ORDER BY start_on, line
+                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS latest
+             FROM (SELECT DISTINCT ON (pkey, term_id, start_on) *
+                   FROM import_mandates WHERE pkey IS NOT NULL AND term_id IS NOT NULL
+                   ORDER BY pkey, term_id, start_on, line) once) ordered
+       WHERE starts <= latest[1]""",
     """SELECT r.line, 'start_date', 'MANDATE_OVERLAP',
               format('Overlaps a mandate already registered in %s (%s to %s).', r.congress_name,
                      m.start_date, coalesce(m.end_date::text, 'now'))
@@ -262,39 +282,39 @@ WITH written AS (
     RETURNING t.*, s.before)""" + AUDIT.format(entity="Mandate", before="w.before")
 
 
-async def _run(conn: AsyncConnection, sql: str, params: dict[str, Any] | None = None) -> None:
-    for statement in sql.split(";\n"):
-        await conn.execute(text(statement), params or {})
-
-
 async def check(
-    conn: AsyncConnection, kind: str, editor_region: str | None
+    conn: AsyncConnection, kind: str, editor_region: str | None, clock: Clock
 ) -> list[tuple[int, str | None, str, str]]:
     for table in ("import_mandates", "import_persons", "import_matches"):
         await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
-    await _run(conn, RESOLVE)
-    await _run(conn, PERSONS)
-    await conn.execute(text("ANALYZE import_mandates"))
-    await conn.execute(text("ANALYZE import_persons"))
-    await _run(conn, MATCHES)
-    await _run(conn, DECIDE)
-    await _run(conn, MATCH_MANDATES)
+    for sql in (RESOLVE, PERSONS, "ANALYZE import_mandates", "ANALYZE import_persons", MATCHES,
+                DECIDE, MATCH_MANDATES):  # fmt: skip
+        for statement in sql.split(";\n"):
+            await clock.tick(conn)
+            await conn.execute(text(statement))
     query = "\nUNION ALL\n".join(f"({c})" for c in CHECKS)
+    await clock.tick(conn)
     rows = await conn.execute(text(query), {"editor": editor_region})
     return [(int(line), column, code, message) for line, column, code, message in rows]
 
 
-async def apply(conn: AsyncConnection, kind: str, actor: str, role: str) -> dict[str, int]:
+async def apply(
+    conn: AsyncConnection, kind: str, actor: str, role: str, clock: Clock
+) -> dict[str, int]:
     """Write the checked file: new people and mandates, and what differs of the others."""
     who = {"actor": actor, "role": role}
     await conn.execute(text("DROP TABLE IF EXISTS import_new"))
+    await clock.tick(conn)
     await conn.execute(text(NUMBER_NEW))
-    counts = {
-        "deputies.created": (await conn.execute(text(INSERT_DEPUTIES), who)).scalar_one(),
-        "deputies.updated": (await conn.execute(text(UPDATE_DEPUTIES), who)).scalar_one(),
-        "mandates.created": (await conn.execute(text(INSERT_MANDATES), who)).scalar_one(),
-        "mandates.updated": (await conn.execute(text(UPDATE_MANDATES), who)).scalar_one(),
-    }
+    counts: dict[str, int] = {}
+    for name, sql in (
+        ("deputies.created", INSERT_DEPUTIES),
+        ("deputies.updated", UPDATE_DEPUTIES),
+        ("mandates.created", INSERT_MANDATES),
+        ("mandates.updated", UPDATE_MANDATES),
+    ):
+        await clock.tick(conn)
+        counts[name] = (await conn.execute(text(sql), who)).scalar_one()
     matched = await conn.scalar(
         text("SELECT count(*) FROM import_mandates WHERE mandate_id IS NOT NULL")
     )

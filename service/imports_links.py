@@ -13,9 +13,14 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.write_scope import visible, writable
+from service.import_columns import Clock
 from service.imports_deputies import AUDIT
 
-PEOPLE = """
+# Only deputies whose personal data the importer may see are found (import_scope): to an
+# editor, a deputy outside its region is NOT_FOUND exactly as one the registry lacks, so a
+# row naming someone by ID number or birth date learns nothing of people outside it.
+PEOPLE = f"""
 CREATE TEMP TABLE import_people ON COMMIT DROP AS
 SELECT line, array_agg(DISTINCT id) AS ids FROM (
     SELECT r.line, d.id FROM import_rows r JOIN deputies d ON d.id = r.deputy_id
@@ -26,7 +31,7 @@ SELECT line, array_agg(DISTINCT id) AS ids FROM (
     SELECT r.line, d.id FROM import_rows r
     JOIN deputies d ON d.name = r.name AND d.birth_date = r.birth_date AND d.locality_code = r.locality_code
     WHERE r.deputy_id IS NULL AND r.id_number IS NULL
-) c GROUP BY line
+) c JOIN deputies d USING (id) WHERE {visible("d.locality_code")} GROUP BY line
 """
 
 TARGETS = {
@@ -69,7 +74,7 @@ LEFT JOIN (SELECT line, array_agg(DISTINCT id) AS ids FROM ({targets}) c GROUP B
 # whether the link exists already, and what the kind's own rules need.
 LINKS = {
     "station-assignments": """
-        SELECT b.*, s.name AS target_name, sr.lineage AS target_lineage, d.name AS person_name,
+        SELECT b.*, s.name AS target_name, sr.code AS target_region, d.name AS person_name,
                CASE WHEN sr.level = 'TOWNSHIP' THEN sr.parent_code ELSE sr.code END AS catchment,
                loc.lineage AS locality_lineage, loc.name AS locality_name,
                coalesce(b.assigned_on, current_date) AS day,
@@ -79,7 +84,7 @@ LINKS = {
         LEFT JOIN stations s ON s.id = b.target_id LEFT JOIN regions sr ON sr.code = s.region_code
         LEFT JOIN deputies d ON d.id = b.person_id LEFT JOIN regions loc ON loc.code = d.locality_code""",
     "group-memberships": """
-        SELECT b.*, g.name AS target_name, cr.lineage AS target_lineage, d.name AS person_name,
+        SELECT b.*, g.name AS target_name, cr.code AS target_region, d.name AS person_name,
                g.congress_id, g.kind = 'PROFESSIONAL' AS own_only, NULL::text AS want_level,
                coalesce(b.joined_on, current_date) AS day,
                EXISTS (SELECT 1 FROM group_memberships m
@@ -89,7 +94,7 @@ LINKS = {
         LEFT JOIN congresses c ON c.id = g.congress_id LEFT JOIN regions cr ON cr.code = c.region_code
         LEFT JOIN deputies d ON d.id = b.person_id""",
     "attendance": """
-        SELECT b.*, k.name || ' #' || t.number AS target_name, cr.lineage AS target_lineage,
+        SELECT b.*, k.name || ' #' || t.number AS target_name, cr.code AS target_region,
                d.name AS person_name, k.congress_id, k.id AS committee_id, false AS own_only,
                b.level AS want_level, t.start_date AS day,
                EXISTS (SELECT 1 FROM attendances a
@@ -141,10 +146,11 @@ COMMON_CHECKS = [
              WHERE person_id IS NOT NULL AND target_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) f
             USING (person_id, target_id)
        WHERE l.line <> f.line""",
-    """SELECT line, :target_column, 'FORBIDDEN_REGION',
+    # The mutations' scope: the station, group or meeting lies in the region (its congress's,
+    # for a group or meeting), as resolvers.mutations.scope finds it.
+    f"""SELECT line, :target_column, 'FORBIDDEN_REGION',
               format('An editor for region %s may not write in %s.', CAST(:editor AS varchar), target_name)
-       FROM import_links WHERE CAST(:editor AS varchar) IS NOT NULL AND target_id IS NOT NULL
-            AND NOT target_lineage @> ARRAY[CAST(:editor AS varchar)]""",
+       FROM import_links WHERE target_id IS NOT NULL AND NOT {writable("target_region")}""",
 ]
 
 _not_eligible = """SELECT l.line, :target_column, 'NOT_ELIGIBLE',
@@ -173,17 +179,21 @@ KIND_CHECKS = {
     ],
     "group-memberships": [
         _not_eligible,
+        # Leaders counted per group once (a GROUP BY), not once per row: the registered
+        # leaders the file does not give another role, and the file's leaders.
         """SELECT l.line, 'role', 'INVALID_VALUE', format('%s would have more than one leader.', l.target_name)
            FROM import_links l
-           WHERE l.role = 'LEADER' AND (
-               SELECT count(*) FROM (
-                   SELECT m.deputy_id FROM group_memberships m
-                   WHERE m.group_id = l.target_id AND m.role = 'LEADER'
-                     AND NOT EXISTS (SELECT 1 FROM import_links x WHERE x.target_id = m.group_id
-                                     AND x.person_id = m.deputy_id AND x.role IS NOT NULL)
-                   UNION
-                   SELECT x.person_id FROM import_links x
-                   WHERE x.target_id = l.target_id AND x.role = 'LEADER') leaders) > 1""",
+           JOIN (SELECT target_id FROM (
+                     SELECT m.group_id AS target_id, m.deputy_id FROM group_memberships m
+                     WHERE m.role = 'LEADER' AND m.group_id IN (
+                               SELECT target_id FROM import_links WHERE role = 'LEADER')
+                       AND NOT EXISTS (SELECT 1 FROM import_links x WHERE x.target_id = m.group_id
+                                       AND x.person_id = m.deputy_id AND x.role IS NOT NULL)
+                     UNION
+                     SELECT target_id, person_id FROM import_links
+                     WHERE role = 'LEADER' AND target_id IS NOT NULL) leaders
+                 GROUP BY target_id HAVING count(*) > 1) crowded USING (target_id)
+           WHERE l.role = 'LEADER'""",
     ],
     "attendance": [
         """SELECT l.line, :target_column, 'COMMITTEE_MEMBER',
@@ -268,27 +278,38 @@ TEMP_TABLES = ("import_people", "import_base", "import_links", "import_eligible"
 
 
 async def check(
-    conn: AsyncConnection, kind: str, editor_region: str | None
+    conn: AsyncConnection, kind: str, editor_region: str | None, clock: Clock
 ) -> list[tuple[int, str | None, str, str]]:
     for table in TEMP_TABLES:
         await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
-    await conn.execute(text(PEOPLE))
-    await conn.execute(text(BASE.format(targets=TARGETS[kind])))
-    await conn.execute(text(f"CREATE TEMP TABLE import_links ON COMMIT DROP AS {LINKS[kind]}"))
-    await conn.execute(text("ANALYZE import_links"))
+    steps = [
+        PEOPLE,
+        BASE.format(targets=TARGETS[kind]),
+        f"CREATE TEMP TABLE import_links ON COMMIT DROP AS {LINKS[kind]}",
+        "ANALYZE import_links",
+    ]
     if kind != "station-assignments":
-        await conn.execute(text(ELIGIBLE))
+        steps.append(ELIGIBLE)
+    for sql in steps:
+        await clock.tick(conn)
+        await conn.execute(text(sql))
     column, what = TARGET[kind]
     query = "\nUNION ALL\n".join(f"({c})" for c in COMMON_CHECKS + KIND_CHECKS[kind])
     # The column named in a target's errors is a constant of this module: inlined.
     query = query.replace(":target_column", f"'{column}'").replace(":what", f"'{what}'")
+    await clock.tick(conn)
     rows = await conn.execute(text(query), {"editor": editor_region})
     return [(int(line), col, code, message) for line, col, code, message in rows]
 
 
-async def apply(conn: AsyncConnection, kind: str, actor: str, role: str) -> dict[str, int]:
+async def apply(
+    conn: AsyncConnection, kind: str, actor: str, role: str, clock: Clock
+) -> dict[str, int]:
     who = {"actor": actor, "role": role}
-    counts = {name: (await conn.execute(text(sql), who)).scalar_one() for name, sql in WRITES[kind]}
+    counts: dict[str, int] = {}
+    for name, sql in WRITES[kind]:
+        await clock.tick(conn)
+        counts[name] = (await conn.execute(text(sql), who)).scalar_one()
     existing = await conn.scalar(text("SELECT count(*) FROM import_links WHERE existing"))
     updated = sum(v for k, v in counts.items() if k.endswith(".updated"))
     counts["links.unchanged"] = int(existing or 0) - updated

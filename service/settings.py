@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         default="", description="OpenTelemetry export (needs the `otel` extra); empty: off."
     )
     service_name: str = Field(default="deputy-registry", description="service.name in traces.")
+    # Bulk imports over HTTP (docs/import-format.md); the command line has no such limits.
+    import_max_rows: int = Field(
+        default=200_000, description="Most rows of one uploaded import file (TOO_MANY_ROWS)."
+    )
+    import_time_limit_s: float = Field(
+        default=120.0,
+        description="Longest an uploaded import may check and write (IMPORT_TIMEOUT).",
+    )
 
 
 @lru_cache
