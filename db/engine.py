@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import asyncpg
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -65,11 +66,14 @@ def counting_statements() -> Iterator[Callable[[], int]]:
             statement_count.reset(token)
 
 
-def server_settings(settings: Settings) -> dict[str, str]:
+APPLICATION_NAME = "deputy-registry"
+
+
+def server_settings(settings: Settings, application_name: str = APPLICATION_NAME) -> dict[str, str]:
     """The session settings of every connection the service opens."""
     return {
         "statement_timeout": str(settings.statement_timeout_ms),
-        "application_name": "deputy-registry",
+        "application_name": application_name,
         # JIT compilation cost seconds on national reports and never paid back here.
         "jit": "off",
         "work_mem": "64MB",
@@ -94,16 +98,33 @@ def create_read_pool(settings: Settings, url: str | None = None) -> ReadPool:
     return ReadPool(connect, settings.read_pool_size, settings.pool_timeout_s)
 
 
-def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+def refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """On checkout: a connection the server has closed (a restart, a terminated backend) is
+    never handed out. asyncpg marks it closed as soon as the socket ends, so this costs no
+    round trip; the pool then replaces it, and every connection older than it (they
+    likely died with it) is replaced on its next checkout."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and driver.is_closed():
+        raise sa_exc.InvalidatePoolError("the server closed this pooled connection")
+
+
+def create_engine(
+    settings: Settings,
+    url: str | None = None,
+    *,
+    pool_size: int | None = None,
+    application_name: str = APPLICATION_NAME,
+) -> AsyncEngine:
     engine = create_async_engine(
         async_url(url or resolve_url(settings)),
-        pool_size=settings.pool_size,
+        pool_size=pool_size or settings.pool_size,
         # No overflow: connections opened past the pool are closed on return, and opening
         # one per request under load costs more than waiting for a pooled one.
         max_overflow=0,
         pool_timeout=settings.pool_timeout_s,
-        # No ping per checkout (a round trip per request): connections broken by a database
-        # restart are invalidated when they fail, and the pool opens new ones.
+        # No ping per checkout (a round trip per request): a connection the server closed
+        # is found by `refuse_closed_connection` without one, and one that fails mid-request
+        # invalidates the whole pool (SQLAlchemy's disconnect handling).
         pool_pre_ping=False,
         # The most recently returned connection first: its backend is warm in the CPU
         # caches, and idle ones stay idle instead of every backend taking turns.
@@ -113,10 +134,11 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         pool_reset_on_return="rollback",
         connect_args={
             "timeout": settings.connect_timeout_seconds,
-            "server_settings": server_settings(settings),
+            "server_settings": server_settings(settings, application_name),
         },
     )
     event.listen(engine.sync_engine, "before_cursor_execute", count_statement)
+    event.listen(engine.sync_engine.pool, "checkout", refuse_closed_connection)
     return engine
 
 

@@ -6,6 +6,11 @@ a cached read's time in the service, and asyncio queues let a newcomer take a re
 connection ahead of the requests already waiting, which stretches the slowest answers under
 load. Here a returned connection goes to the longest waiter, and nothing is sent on return:
 a read leaves no transaction or session state behind.
+
+After a database restart every idle connection is dead. asyncpg marks a connection closed
+as soon as its socket ends, so a closed one is never handed out: finding one (or a read
+losing its connection) drops every idle connection at once, and the read that found it
+opens a fresh one, so the first request after the database is back succeeds.
 """
 
 from __future__ import annotations
@@ -59,8 +64,9 @@ class ReadPool:
             self._settle(connection)
             raise
         except BaseException:
-            # Broken: never hand it on.
+            # Broken: never hand it on, nor the idle ones, which likely broke with it.
             self._drop(connection)
+            self._drop_idle()
             raise
         self._release(connection)
         return value
@@ -68,8 +74,13 @@ class ReadPool:
     async def _acquire(self) -> asyncpg.Connection:
         if self._closed:
             raise PoolClosed("the read pool is closed")
-        if self._idle:
-            return self._idle.pop()
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.is_closed():
+                return connection
+            # The server closed it (restarted, or ended the session): the others went with it.
+            self._drop(connection)
+            self._drop_idle()
         if self._opened < self.size:
             self._opened += 1
             return await self._open()
@@ -120,6 +131,7 @@ class ReadPool:
     def _release(self, connection: asyncpg.Connection) -> None:
         if self._closed or connection.is_closed():
             self._drop(connection)
+            self._drop_idle()
             return
         waiter = self._next_waiter()
         if waiter is not None:
@@ -152,6 +164,13 @@ class ReadPool:
         self._opened -= 1
         connection.terminate()
         self._pass_on_slot()
+
+    def _drop_idle(self) -> None:
+        """Close every idle connection: after one was found dead, they are suspect too, and
+        reopening a few costs less than failing a request on each."""
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            self._drop(connection)
 
     def _pass_on_slot(self) -> None:
         """A connection's place came free: the longest waiter may open one."""

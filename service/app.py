@@ -10,12 +10,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET
 
 from compiled.execute import CompiledPath
@@ -25,7 +27,14 @@ from schema import build_schema
 from service.auth import AuthError, caller_from_header, is_revoked
 from service.bulk_export import export_routes
 from service.context import Context
-from service.errors import BodyLimitMiddleware
+from service.errors import (
+    BAD_REQUEST,
+    SUBSCRIPTION_OVER_HTTP,
+    BodyLimitMiddleware,
+    NoSubscriptionsOverHttp,
+    error_body,
+)
+from service.export_streams import ExportPool
 from service.exports import report_routes
 from service.fast_lane import FastLane
 from service.faults import FaultMiddleware, is_unavailable, with_fault_handling
@@ -50,10 +59,23 @@ DatabaseFactory = Callable[[], RequestDatabase]
 RESOLVER_PATH_HEADER = "x-registry-path"
 
 
+# Codes of the HTTP-level refusals strawberry raises (bad JSON, a wrong method, ...).
+HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def http_only(schema: Any) -> Any:
+    """A shallow copy of `schema` for HTTP requests: subscriptions refused (WebSocket only)."""
+    import copy
+
+    served = copy.copy(schema)
+    served.extensions = (*schema.extensions, NoSubscriptionsOverHttp)
+    return served
+
+
 class RegistryGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings, database: DatabaseFactory) -> None:
         super().__init__(
-            with_fault_handling(guard_schema(build_schema(), settings), settings),
+            http_only(with_fault_handling(guard_schema(build_schema(), settings), settings)),
             graphql_ide="graphiql" if settings.graphiql else None,
         )
         self.settings = settings
@@ -68,7 +90,29 @@ class RegistryGraphQL(GraphQL[Context, None]):
         # orjson keeps Chinese text as UTF-8 (no \u escapes) and is several times faster.
         return orjson.dumps(data)
 
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses invalid UTF-8 and nesting past its limit with a JSONDecodeError
+        # (json's own would raise UnicodeDecodeError or RecursionError: a 500).
+        return orjson.loads(data)
+
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await self._run(request, context, root_value)
+        except HTTPException as refused:
+            # Strawberry answers these in plain text: a GraphQL error with a code instead.
+            message = refused.reason
+            if isinstance(refused.__cause__, InvalidOperationTypeError) and (
+                refused.__cause__.operation_type.value == "subscription"
+            ):
+                message = SUBSCRIPTION_OVER_HTTP
+            code = HTTP_ERROR_CODES.get(refused.status_code, BAD_REQUEST)
+            return Response(
+                error_body(message, code),
+                status_code=refused.status_code,
+                media_type="application/json",
+            )
+
+    async def _run(self, request: Any, context: Any, root_value: Any) -> Any:
         try:
             caller = caller_from_header(self.settings, request.headers.get("authorization"))
         except AuthError as refused:
@@ -158,6 +202,8 @@ def create_app(
             state["engine"] = create_engine(settings)
         return RequestDatabase(engine=state["engine"], reads=state.get("reads"))
 
+    # Export streams read on connections of their own (service.export_streams).
+    export_pool = ExportPool(settings) if database is None else None
     # Subscriptions: the WebSocket side of /graphql, fed by PostgreSQL LISTEN/NOTIFY.
     live = LiveGraphQL(settings, database or pooled)
 
@@ -176,6 +222,8 @@ def create_app(
             yield
         finally:
             await live.close()
+            if export_pool is not None:
+                await export_pool.close()
             # uvicorn runs this after in-flight requests have finished (SIGTERM).
             if "reads" in state:
                 await state.pop("reads").close()
@@ -194,7 +242,7 @@ def create_app(
             metrics_route(lambda: state.get("engine"), lambda: state.get("reads")),
             *report_routes(database or pooled),
             *import_routes(settings, database or pooled),
-            *export_routes(settings, database or pooled),
+            *export_routes(settings, database or pooled, export_pool),
             static_mount(),
         ],
         lifespan=lifespan,
@@ -209,7 +257,7 @@ def create_app(
                     engine=lambda: state.get("engine"),
                     reads=lambda: state.get("reads"),
                 ),
-                max_body_bytes=settings.max_body_bytes,
+                max_body_bytes=settings.max_graphql_body_bytes,
             ),
             # Every other answer, a 503 or a 413 included, is logged and counted.
             Middleware(
@@ -224,6 +272,7 @@ def create_app(
                 BodyLimitMiddleware,
                 max_bytes=settings.max_body_bytes,
                 exempt_prefixes=("/imports/",),
+                path_limits={"/graphql": settings.max_graphql_body_bytes},
             ),
         ],
     )

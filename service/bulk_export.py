@@ -18,23 +18,29 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from db.session import RequestDatabase
 from service.auth import AuthError, caller_from_header, is_revoked
 from service.context import Caller
+from service.export_streams import ExportGate, ExportPool, ExportStream, pooled_chunks
 from service.import_columns import KINDS
 from service.settings import Settings
 
 BATCH = 1000
 STATEMENT_TIMEOUT = "10min"
+# A division code: 6 digits (GB/T 2260), 9 for townships. Checked before any SQL, so that a
+# NUL byte or any other junk in the path is a 400, not a driver error.
+REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
 
 SUBTREE = "SELECT code FROM regions WHERE lineage @> ARRAY[CAST(:code AS varchar)]"
 PEOPLE = f"""
@@ -105,8 +111,11 @@ async def _rows(
     conn: AsyncConnection, sql: str, params: dict[str, Any]
 ) -> AsyncIterator[list[Any]]:
     result = await conn.stream(text(sql), params)
-    async for batch in result.partitions(BATCH):
-        yield list(batch)
+    try:
+        async for batch in result.partitions(BATCH):
+            yield list(batch)
+    finally:
+        await result.close()
 
 
 def _params(code: str, caller: Caller) -> dict[str, Any]:
@@ -124,11 +133,13 @@ async def stream_csv(
     writer = csv.writer(out)
     writer.writerow([c.name for c in KINDS[kind].columns])
     yield ("\ufeff" + out.getvalue()).encode()
-    async for batch in _rows(conn, csv_queries(caller)[kind], _params(code, caller)):
-        out.seek(0)
-        out.truncate()
-        writer.writerows([_cell(v) for v in row] for row in batch)
-        yield out.getvalue().encode()
+    rows = _rows(conn, csv_queries(caller)[kind], _params(code, caller))
+    async with aclosing(rows):
+        async for batch in rows:
+            out.seek(0)
+            out.truncate()
+            writer.writerows([_cell(v) for v in row] for row in batch)
+            yield out.getvalue().encode()
 
 
 def gid(type_name: str, key: str) -> str:
@@ -248,12 +259,14 @@ async def stream_popolo(conn: AsyncConnection, code: str, caller: Caller) -> Asy
     for i, (section, sql) in enumerate(popolo_sections(caller)):
         yield (',\n"' if i else '"').encode() + section.encode() + b'": ['
         first = True
-        async for batch in _rows(conn, sql, params):
-            lines = ",\n".join(
-                row[0] if isinstance(row[0], str) else _json(row[0]) for row in batch
-            )
-            yield (b"\n" if first else b",\n") + lines.encode()
-            first = False
+        rows = _rows(conn, sql, params)
+        async with aclosing(rows):
+            async for batch in rows:
+                lines = ",\n".join(
+                    row[0] if isinstance(row[0], str) else _json(row[0]) for row in batch
+                )
+                yield (b"\n" if first else b",\n") + lines.encode()
+                first = False
         yield b"\n]"
     yield b"}\n"
 
@@ -276,53 +289,84 @@ FORMATS = {f"{kind}.csv": ("text/csv; charset=utf-8", kind) for kind in KINDS}
 FORMATS["popolo.json"] = ("application/json", "popolo")
 
 
-def export_routes(settings: Settings, database: Callable[[], RequestDatabase]) -> list[Route]:
+def _refused(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": message, "code": code}, status_code=status)
+
+
+def export_routes(
+    settings: Settings, database: Callable[[], RequestDatabase], pool: ExportPool | None = None
+) -> list[Route]:
     """GET /exports/{regionCode}/{deputies|station-assignments|group-memberships|attendance}.csv
-    and GET /exports/{regionCode}/popolo.json."""
+    and GET /exports/{regionCode}/popolo.json.
+
+    Streams read on `pool`, the exports' own connections (service.export_streams); without
+    one (tests running every request on their own connection) on `database`."""
+    gate = ExportGate(
+        settings.export_pool_size, settings.export_anonymous_max, settings.export_per_client
+    )
 
     async def download(request: Request) -> Response:
         try:
             caller = caller_from_header(settings, request.headers.get("authorization"))
         except AuthError as refused:
-            return JSONResponse({"error": str(refused)}, status_code=401)
+            return _refused(401, "UNAUTHENTICATED", str(refused))
         code, name = request.path_params["code"].strip(), request.path_params["file"]
         if name not in FORMATS:
-            return JSONResponse({"error": f"exports: {', '.join(FORMATS)}"}, status_code=404)
+            return _refused(404, "UNKNOWN_EXPORT", f"exports: {', '.join(FORMATS)}")
+        if not REGION_CODE.fullmatch(code):
+            return _refused(
+                400, "INVALID_REGION_CODE", "A region code is 6 digits (9 for a township)."
+            )
         media, kind = FORMATS[name]
+        # The checks on the request's connection, given back before the stream starts.
         db = database()
-        refused = None
-        if await is_revoked(db, caller.token_id):
-            refused = JSONResponse({"error": "The token has been revoked."}, status_code=401)
-        else:
+        try:
+            if await is_revoked(db, caller.token_id):
+                return _refused(401, "UNAUTHENTICATED", "The token has been revoked.")
             found = await db.execute(
                 text("SELECT 1 FROM regions WHERE code = :code"), {"code": code}
             )
             if found.first() is None:
-                refused = JSONResponse({"error": f"no region with code {code!r}"}, status_code=404)
-        if refused is not None:
+                return _refused(404, "NOT_FOUND", f"no region with code {code!r}")
+        finally:
             await db.close()
-            return refused
 
-        async def body() -> AsyncIterator[bytes]:
+        def produce(conn: AsyncConnection) -> AsyncIterator[bytes]:
+            if kind == "popolo":
+                return stream_popolo(conn, code, caller)
+            return stream_csv(conn, kind, code, caller)
+
+        async def on_request_database() -> AsyncIterator[bytes]:
+            db = database()
             try:
                 async with db.transaction() as conn:
                     await begin_snapshot(conn)
-                    chunks = (
-                        stream_popolo(conn, code, caller)
-                        if kind == "popolo"
-                        else stream_csv(conn, kind, code, caller)
-                    )
-                    async for chunk in chunks:
-                        yield chunk
+                    async with aclosing(produce(conn)) as chunks:
+                        async for chunk in chunks:
+                            yield chunk
             finally:
                 await db.close()
 
-        filename = f"{code}-{name}"
-        return StreamingResponse(
-            body(),
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        def chunks() -> AsyncIterator[bytes]:
+            if pool is None:
+                return on_request_database()
+            return pooled_chunks(pool.engine(), begin_snapshot, produce)
+
+        anonymous = caller.role == "anonymous"
+        client = (
+            f"address:{request.client.host if request.client else '?'}"
+            if anonymous
+            else f"subject:{caller.subject}"
         )
+        return ExportStream(
+            chunks,
+            gate=gate,
+            client=client,
+            anonymous=anonymous,
+            stall_seconds=settings.export_stall_seconds,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{code}-{name}"'},
+        )  # type: ignore[return-value]
 
     return [Route("/exports/{code}/{file}", download)]
 

@@ -43,6 +43,19 @@ class Settings(BaseSettings):
         default=50_000, description="Highest computed query cost (see service/limits.py)."
     )
     max_body_bytes: int = Field(default=1_048_576, description="Largest request body in bytes.")
+    max_graphql_body_bytes: int = Field(
+        default=131_072, description="Largest body of a GraphQL request (document and variables)."
+    )
+    max_document_bytes: int = Field(
+        default=65_536, description="Largest GraphQL document (the `query` string), UTF-8 bytes."
+    )
+    max_string_length: int = Field(
+        default=10_000, description="Longest string value (argument or variable), in characters."
+    )
+    max_search_length: int = Field(
+        default=200, description="Longest `search` string, in characters."
+    )
+    max_errors: int = Field(default=50, description="Most errors in one GraphQL response.")
     introspection: bool = Field(default=True, description="Answer __schema/__type queries.")
     graphiql: bool = True
     access_log: bool = Field(default=True, description="Log every request (uvicorn's access log).")
@@ -73,6 +86,19 @@ class Settings(BaseSettings):
     )
     connect_timeout_seconds: float = Field(
         default=5.0, description="Give up opening a database connection after this."
+    )
+    # Bulk exports (service/export_streams.py, docs/operations.md "Export streams").
+    export_pool_size: int = Field(
+        default=4, description="Connections for /exports/ streams: also the most at once."
+    )
+    export_anonymous_max: int = Field(
+        default=2, description="Most anonymous exports at once (the rest kept for tokens)."
+    )
+    export_per_client: int = Field(
+        default=1, description="Most exports at once per token subject or anonymous address."
+    )
+    export_stall_seconds: float = Field(
+        default=15.0, description="End an export stream whose client reads nothing this long."
     )
     tracing: Literal["", "otlp", "console"] = Field(
         default="", description="OpenTelemetry export (needs the `otel` extra); empty: off."
