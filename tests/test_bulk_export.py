@@ -253,3 +253,40 @@ async def test_links_round_trip_in_place(
     assert (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one() == total
     again = await upload(files, settings, kind, body)
     assert all(v == 0 for k, v in again["counts"].items() if k != "links.unchanged")
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/exports/%00/popolo.json", 400, "INVALID_REGION_CODE"),
+        ("/exports/220400%00/deputies.csv", 400, "INVALID_REGION_CODE"),
+        ("/exports/22%000400/attendance.csv", 400, "INVALID_REGION_CODE"),
+        ("/exports/2204/popolo.json", 400, "INVALID_REGION_CODE"),
+        ("/exports/２２０４００/popolo.json", 400, "INVALID_REGION_CODE"),  # fullwidth digits
+        ("/exports/220400'%20OR%201=1/deputies.csv", 400, "INVALID_REGION_CODE"),
+        (f"/exports/{'9' * 5000}/popolo.json", 400, "INVALID_REGION_CODE"),
+        ("/exports/999999/popolo.json", 404, "NOT_FOUND"),
+        ("/exports/220400/popolo.json%00", 404, "UNKNOWN_EXPORT"),
+        ("/exports/220400/nothing.csv", 404, "UNKNOWN_EXPORT"),
+    ],
+)
+async def test_bad_export_paths_get_a_coded_json_answer(
+    http: httpx.AsyncClient, path: str, status: int, code: str
+) -> None:
+    """Issue 17, point 9: a NUL byte or any other junk in an /exports/ path is a 400 (an
+    unknown region or file a 404) with a JSON body and a stable code, never a plain 500;
+    through the whole app, middleware included."""
+    response = await http.get(path)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["code"] == code
+    assert response.json()["error"]
+
+
+async def test_bad_tokens_on_exports_get_a_code(http: httpx.AsyncClient) -> None:
+    """Issue 17, point 9: a refused token on /exports/ is a 401 with a JSON body and a code."""
+    response = await http.get(
+        f"/exports/{REGION}/deputies.csv", headers={"Authorization": "Bearer x"}
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "UNAUTHENTICATED"
