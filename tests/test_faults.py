@@ -585,3 +585,87 @@ async def test_database_restart_under_load(local_postgres: LocalPostgres, tmp_pa
         f"\n{len(outcomes)} requests, {len(while_down)} while down, slowest {slowest:.2f} s, "
         f"recovered {took:.2f} s after PostgreSQL was back, {len(saved)} writes saved"
     )
+
+
+async def test_first_requests_after_a_restart_succeed(
+    local_postgres: LocalPostgres, tmp_path: Path
+) -> None:
+    """Issue 17, point 13: once PostgreSQL is back from a restart, the very first request of
+    each kind succeeds (no 503 from connections that died with the old server): compiled and
+    resolver reads, a write, /readyz and an export, each pool full of dead connections."""
+    admin_engine = create_engine(Settings(), local_postgres.url())
+    async with admin_engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("CREATE DATABASE registry"))
+    await admin_engine.dispose()
+    url = local_postgres.url("registry")
+    await prepare_database(url)
+    settings = service_settings(url, pool_size=4, read_pool_size=3)
+    service = ServiceProcess(settings, tmp_path, env={"REGISTRY_EXPORT_POOL_SIZE": "2"})
+    await service.start()
+    headers = {"Authorization": f"Bearer {issue_token(settings, 'restart-test', 'admin')}"}
+    read = {"query": READ, "variables": {"code": "220402"}}
+    resolver = {"X-Registry-Path": "resolver"}
+    try:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=HUNG_BOUND) as http:
+            congress = (
+                await http.post(
+                    "/graphql",
+                    json={
+                        "query": '{ region(code: "220402") { congress { id currentTerm '
+                        "{ number startDate } } } }"
+                    },
+                )
+            ).json()["data"]["region"]["congress"]
+            term = congress["currentTerm"]
+            write = {
+                "query": CREATE,
+                "variables": {
+                    "input": {
+                        "name": "重启代表",
+                        "gender": "MALE",
+                        "isGrassroots": False,
+                        "localityCode": "220402",
+                        "mandate": {
+                            "congressId": congress["id"],
+                            "termNumber": term["number"],
+                            "startDate": term["startDate"],
+                        },
+                    }
+                },
+            }
+
+            # Every pool holds several idle connections (requests at once open them).
+            async def warm() -> None:
+                answers = await asyncio.gather(
+                    *(http.post("/graphql", json=read) for _ in range(6)),
+                    *(http.post("/graphql", json=read, headers=resolver) for _ in range(6)),
+                    *(http.get("/exports/220402/deputies.csv", headers=headers) for _ in range(1)),
+                    http.get("/exports/220402/popolo.json"),
+                    http.get("/readyz"),
+                )
+                assert [a.status_code for a in answers] == [200] * len(answers)
+
+            await warm()
+            await asyncio.to_thread(local_postgres.stop, "immediate")
+            await asyncio.to_thread(local_postgres.start)
+            await asyncio.sleep(0.5)  # the dead sockets' ends reach the service
+
+            first = {
+                "compiled read": await http.post("/graphql", json=read),
+                "resolver read": await http.post("/graphql", json=read, headers=resolver),
+                "write": await http.post("/graphql", json=write, headers=headers),
+                "readiness": await http.get("/readyz"),
+                "export": await http.get("/exports/220402/deputies.csv", headers=headers),
+            }
+    finally:
+        await service.stop()
+    statuses = {kind: answer.status_code for kind, answer in first.items()}
+    assert statuses == dict.fromkeys(first, 200), {k: a.text[:200] for k, a in first.items()}
+    for kind in ("compiled read", "resolver read"):
+        assert first[kind].json() == {"data": {"region": first[kind].json()["data"]["region"]}}
+        assert first[kind].json()["data"]["region"]["name"] == "龙山区"
+    created = first["write"].json()["data"]["createDeputy"]
+    assert created["userErrors"] == [] and created["deputy"]["name"] == "重启代表"
+    assert first["readiness"].json()["status"] == "ready"
+    assert first["export"].text.startswith("\ufeffid_number")

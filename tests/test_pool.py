@@ -125,20 +125,71 @@ async def test_a_cancelled_read_stops_its_statement(one: ReadPool, database_url:
     assert one.in_use == 0
 
 
+async def _terminate(database_url: str, pids: list[int]) -> None:
+    admin = await asyncpg.connect(sync_url(database_url))
+    try:
+        await admin.fetchval("SELECT count(pg_terminate_backend(p)) FROM unnest($1::int[]) p", pids)
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.2)  # the sockets' ends reach this process
+
+
 async def test_a_connection_killed_by_the_server_is_replaced(
     one: ReadPool, database_url: str
 ) -> None:
+    """Issue 17, point 13: the first read after the server ended an idle connection succeeds
+    (on a new one), instead of failing on the dead one."""
     pid = await one.fetch_value(PID, [0])
-    admin = await asyncpg.connect(sync_url(database_url))
-    try:
-        await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
-    finally:
-        await admin.close()
-    await asyncio.sleep(0.1)
-    with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError)):
-        await one.fetch_value(PID, [0])
+    await _terminate(database_url, [pid])
     replaced = await one.fetch_value(PID, [0])
     assert replaced != pid
+    assert one.in_use == 0 and one._opened == 1
+
+
+async def test_every_idle_connection_dead_after_a_restart(database_url: str) -> None:
+    """Issue 17, point 13: with every idle connection dead (as after a database restart), the
+    next reads all succeed, on new connections, and the pool stays within its size."""
+    pool = _pool(database_url, size=3)
+    try:
+        old = set(
+            await asyncio.gather(*(pool.fetch_value(SLEEP_THEN_PID, [0.1]) for _ in range(3)))
+        )
+        assert len(old) == 3
+        await _terminate(database_url, list(old))
+        new = await asyncio.gather(*(pool.fetch_value(SLEEP_THEN_PID, [0.1]) for _ in range(3)))
+        assert not set(new) & old
+        assert pool._opened == 3 and pool.in_use == 0
+    finally:
+        await pool.close()
+
+
+async def test_the_engine_never_hands_out_a_closed_connection(settings: Settings) -> None:
+    """Issue 17, point 13: the write/resolver pool (db.engine) after the server ended all of
+    its idle connections: the next requests succeed, each on a new connection."""
+    from sqlalchemy import text
+
+    from db.engine import create_engine
+    from db.session import RequestDatabase
+
+    engine = create_engine(settings, pool_size=3)
+
+    async def backend_pid(hold: float) -> int:
+        db = RequestDatabase(engine=engine)
+        try:
+            found = await db.execute(text("SELECT pg_backend_pid() FROM pg_sleep(:s)"), {"s": hold})
+            return int(found.scalar_one())
+        finally:
+            await db.close()
+
+    try:
+        old = set(await asyncio.gather(*(backend_pid(0.1) for _ in range(3))))
+        assert len(old) == 3
+        assert settings.database_url is not None
+        await _terminate(settings.database_url, list(old))
+        new = await asyncio.gather(*(backend_pid(0.1) for _ in range(3)))
+        assert not set(new) & old
+    finally:
+        await engine.dispose()
 
 
 async def test_closing_refuses_new_reads_and_releases_waiters(database_url: str) -> None:
