@@ -39,7 +39,7 @@ from service.exports import report_routes
 from service.fast_lane import FastLane
 from service.faults import FaultMiddleware, is_unavailable, with_fault_handling
 from service.graphiql import graphiql_page, static_mount
-from service.health import health_routes
+from service.health import ReadinessPool, health_routes
 from service.imports import import_routes
 from service.limits import guard_schema
 from service.live import LiveGraphQL, live_routes
@@ -204,6 +204,8 @@ def create_app(
 
     # Export streams read on connections of their own (service.export_streams).
     export_pool = ExportPool(settings) if database is None else None
+    # And /readyz on one of its own, so that a busy pool never makes it fail.
+    readiness_pool = ReadinessPool(settings) if database is None else None
     # Subscriptions: the WebSocket side of /graphql, fed by PostgreSQL LISTEN/NOTIFY.
     live = LiveGraphQL(settings, database or pooled)
 
@@ -224,6 +226,8 @@ def create_app(
             await live.close()
             if export_pool is not None:
                 await export_pool.close()
+            if readiness_pool is not None:
+                await readiness_pool.close()
             # uvicorn runs this after in-flight requests have finished (SIGTERM).
             if "reads" in state:
                 await state.pop("reads").close()
@@ -238,7 +242,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *live_routes(live),
-            *health_routes(database or pooled, settings),
+            *health_routes(database or pooled, settings, readiness_pool),
             metrics_route(lambda: state.get("engine"), lambda: state.get("reads")),
             *report_routes(database or pooled),
             *import_routes(settings, database or pooled),

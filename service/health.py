@@ -11,6 +11,9 @@ migrations ran first, as a rolling deploy does) is ready: migrations are written
 compatible with the release before them (see docs/operations.md). A database *behind* it
 is not: this code may use tables or columns that are not there yet.
 
+/readyz has a connection of its own (`ReadinessPool`, one connection): a pool taken by
+slow requests or stalled export streams makes requests wait, but does not make a process
+whose database answers look unready (docs/operations.md, "Export streams").
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from starlette.requests import Request
@@ -32,10 +35,38 @@ from db.session import RequestDatabase
 from service.faults import describe, is_unavailable, retry_after_header
 from service.observability import setting
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from service.settings import Settings
+
 log = logging.getLogger("registry.health")
 
 DEFAULT_READINESS_TIMEOUT_MS = 2000
 VERSION_TABLE = "alembic_version"
+READINESS_APPLICATION_NAME = "deputy-registry-readiness"
+
+
+class ReadinessPool:
+    """The readiness check's own connection (an engine of one, opened on first use)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: AsyncEngine | None = None
+
+    def database(self) -> RequestDatabase:
+        if self._engine is None:
+            from db.engine import create_engine
+
+            self._engine = create_engine(
+                self.settings, pool_size=1, application_name=READINESS_APPLICATION_NAME
+            )
+        return RequestDatabase(engine=self._engine)
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            engine, self._engine = self._engine, None
+            await engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -145,8 +176,15 @@ async def check_readiness(database: Callable[[], RequestDatabase], timeout: floa
     return _judge(revisions, code)
 
 
-def health_routes(database: Callable[[], RequestDatabase], settings: object = None) -> list[Route]:
-    """GET /healthz and GET /readyz (see the module's doc)."""
+def health_routes(
+    database: Callable[[], RequestDatabase],
+    settings: object = None,
+    readiness: ReadinessPool | None = None,
+) -> list[Route]:
+    """GET /healthz and GET /readyz (see the module's doc): /readyz on `readiness`'s
+    connection when given, else on `database` (tests running on their own connection)."""
+    if readiness is not None:
+        database = readiness.database
     timeout = int(setting(settings, "readiness_timeout_ms", DEFAULT_READINESS_TIMEOUT_MS)) / 1000
     no_store = {"Cache-Control": "no-store"}
 

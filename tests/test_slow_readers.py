@@ -268,3 +268,52 @@ async def test_a_stream_whose_client_reads_nothing_is_ended(
         if reader is not None:
             reader.sock.close()
         await service.stop()
+
+
+async def test_readiness_answers_while_the_request_pool_is_taken(
+    seeded_url: str, tmp_path: Path
+) -> None:
+    """Issue 17, point 4: /readyz has a connection of its own: with every connection of the
+    write/resolver pool held by requests (here waiting on a table lock), /readyz still
+    answers 200 within a second; the held requests finish once the lock is gone."""
+    settings = service_settings(seeded_url, pool_size=POOL_SIZE, read_pool_size=2)
+    service = ServiceProcess(settings, tmp_path)
+    await service.start()
+    locker = await asyncpg.connect(sync_url(seeded_url))
+    watcher = await asyncpg.connect(sync_url(seeded_url))
+    query = '{ deputies(filter: {regionCode: "220402"}, first: 1) { nodes { name } } }'
+    try:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
+            assert (await http.get("/readyz")).status_code == 200  # its connection is open
+            transaction = locker.transaction()
+            await transaction.start()
+            await locker.execute("LOCK TABLE deputies IN ACCESS EXCLUSIVE MODE")
+            held = [
+                asyncio.create_task(
+                    http.post(
+                        "/graphql", json={"query": query}, headers={"X-Registry-Path": "resolver"}
+                    )
+                )
+                for _ in range(POOL_SIZE)
+            ]
+            waiting = 0
+            deadline = time.monotonic() + 10
+            while waiting < POOL_SIZE and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+                waiting = await watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND application_name = 'deputy-registry' AND wait_event_type = 'Lock'"
+                )
+            assert waiting == POOL_SIZE, "the requests did not take the whole pool"
+            ready, took = await timed(http.get("/readyz"))
+            await transaction.rollback()
+            answers = await asyncio.gather(*held)
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["status"] == "ready"
+        assert took < ANSWER_BOUND, f"/readyz took {took:.2f} s"
+        assert [a.status_code for a in answers] == [200] * POOL_SIZE
+        assert all(len(a.json()["data"]["deputies"]["nodes"]) == 1 for a in answers)
+    finally:
+        await locker.close()
+        await watcher.close()
+        await service.stop()
