@@ -4,6 +4,7 @@ SQL statement for the whole operation, and splice PostgreSQL's JSON into the res
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -38,7 +39,7 @@ from schema.stations import StationFilter, station_extra
 from service.context import Caller, Context
 from service.errors import masked_error
 from service.faults import is_unavailable
-from service.limits import check_limits, count_tokens
+from service.limits import check_document_size, check_limits, count_tokens
 
 log = logging.getLogger(__name__)
 DIALECT = asyncpg_dialect()
@@ -52,23 +53,34 @@ class Prepared:
 
 MAX_CACHED_QUERY = 20_000  # characters; longer documents are parsed each time, never kept
 MAX_CACHED_BODY = 40_000  # bytes of a request whose plan is kept
+# What the caches may hold in all, whatever the requests: documents by the characters of
+# their text (a parsed document without locations takes a few times that), plans by the
+# characters of their SQL and parameters.
+DOCUMENT_CACHE_CHARS = 4_000_000
+PLAN_CACHE_CHARS = 64_000_000
 
 
 class DocumentCache:
     """Parsed and validated documents by their text (validation does not depend on variables)."""
 
-    def __init__(self, schema: GraphQLSchema, size: int = 512) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, size: int = 512, budget: int = DOCUMENT_CACHE_CHARS
+    ) -> None:
         self.schema = schema
         self.size = size
+        self.budget = budget
+        self.held = 0  # characters of the documents kept
         self.entries: OrderedDict[str, Prepared | None] = OrderedDict()
 
-    def get(self, query: str) -> Prepared | None:
+    def get(self, query: str, max_tokens: int | None = None) -> Prepared | None:
         if query in self.entries:
             self.entries.move_to_end(query)
             return self.entries[query]
         prepared: Prepared | None = None
         try:
-            document = parse(query)
+            # Without locations: no token chain is kept with the document (the resolver
+            # path, which reports errors with their locations, parses for itself).
+            document = parse(query, no_location=True, max_tokens=max_tokens)
         except GraphQLError:
             document = None
         if document is not None and not validate(self.schema, document):
@@ -80,8 +92,10 @@ class DocumentCache:
             prepared = Prepared(document, fragments)
         if len(query) <= MAX_CACHED_QUERY:
             self.entries[query] = prepared
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+            self.held += len(query)
+        while self.entries and (len(self.entries) > self.size or self.held > self.budget):
+            dropped, _ = self.entries.popitem(last=False)
+            self.held -= len(dropped)
         return prepared
 
 
@@ -226,18 +240,28 @@ def to_plan(statement: Any, operation: str = "anonymous") -> Plan:
 PlanKey = tuple[bytes, str, str | None]
 
 
+def _plan_chars(plan: Plan) -> int:
+    return len(plan.sql) + sum(len(p) if isinstance(p, str | bytes) else 8 for p in plan.params)
+
+
 class PlanCache:
     """Compiled statements by everything that shapes them: the request body as sent (the
     document, the operation and the variables) and the caller's role and region (personal
-    data masking is built in)."""
+    data masking is built in).
 
-    def __init__(self, size: int = 4096) -> None:
+    The body is kept as its BLAKE2b digest, not as itself, and the plans in all hold at
+    most `budget` characters of SQL and parameters: memory stays bounded whatever is sent.
+    """
+
+    def __init__(self, size: int = 4096, budget: int = PLAN_CACHE_CHARS) -> None:
         self.size = size
+        self.budget = budget
+        self.held = 0
         self.entries: OrderedDict[PlanKey, Plan] = OrderedDict()
 
     @staticmethod
     def key(raw: bytes, caller: Caller) -> PlanKey:
-        return (raw, caller.role, caller.region_code)
+        return (hashlib.blake2b(raw, digest_size=32).digest(), caller.role, caller.region_code)
 
     def get(self, key: PlanKey) -> Plan | None:
         plan = self.entries.get(key)
@@ -246,9 +270,14 @@ class PlanCache:
         return plan
 
     def put(self, key: PlanKey, plan: Plan) -> None:
+        previous = self.entries.pop(key, None)
+        if previous is not None:
+            self.held -= _plan_chars(previous)
         self.entries[key] = plan
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        self.held += _plan_chars(plan)
+        while self.entries and (len(self.entries) > self.size or self.held > self.budget):
+            _, dropped = self.entries.popitem(last=False)
+            self.held -= _plan_chars(dropped)
 
 
 class CompiledPath:
@@ -287,10 +316,15 @@ class CompiledPath:
 
     def plan(self, body: dict[str, Any], context: Context) -> Plan | None:
         """Validate, check the limits and compile; None when the resolver path must answer."""
+        query: str = body["query"]
+        # Too large or too many tokens (comments too): not even parsed here, and the
+        # resolver path refuses it with the same errors as any other request.
+        if check_document_size(query, context.settings.max_document_bytes) is not None:
+            return None
         limit = context.settings.max_tokens
-        if count_tokens(body["query"], stop_after=limit) > limit:
-            return None  # a huge document is not even parsed: the resolver path refuses it
-        prepared = self.documents.get(body["query"])
+        if count_tokens(query, stop_after=limit) > limit:
+            return None
+        prepared = self.documents.get(query, max_tokens=limit)
         if prepared is None:
             return None
         operation = _operation(prepared.document, body.get("operationName"))

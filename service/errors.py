@@ -1,11 +1,20 @@
 """What a client may see of a failure: masking of unexpected errors, and request-body limits.
 
-Deliberate errors pass unchanged: graphql-core's syntax, validation and variable errors,
-and every GraphQLError our code raises (with or without `extensions.code`). Anything
-else a resolver raises (KeyError, SQLAlchemy or asyncpg errors with their SQL text,
+Deliberate errors keep their message: graphql-core's syntax, validation and variable errors,
+and every GraphQLError our code raises. Each gets a stable `extensions.code` if it has none:
+GRAPHQL_PARSE_FAILED (syntax), GRAPHQL_VALIDATION_FAILED (validation), BAD_USER_INPUT
+(variables that do not coerce, and a resolver's refusal of an argument). Anything else a
+resolver raises (KeyError, SQLAlchemy or asyncpg errors with their SQL text,
 AssertionError, ...) reaches the client only as "Internal error; quote error id <id>" with
 `extensions: {code: INTERNAL, errorId}`, while the stack is logged under that id on the
-`registry.errors` logger. A PostgreSQL statement timeout becomes a TIMEOUT error instead.
+`registry.errors` logger. A PostgreSQL statement timeout becomes a TIMEOUT error, and a
+value PostgreSQL refuses as such (a NUL character, a word too long to search) BAD_USER_INPUT.
+
+One response carries one error per cause: errors of the same code and message (and every
+TIMEOUT, INTERNAL of a request) are sent once, at the first path, and logged once; at most
+`max_errors` are sent, the last one saying how many were left out. Client mistakes are
+logged at INFO, our failures at ERROR, SQL only at DEBUG. With introspection off, no
+message suggests names ("Did you mean ...?").
 
 `BodyLimitMiddleware` refuses oversized bodies (413) and JSON bodies that are not a single
 operation object (400) before strawberry reads them.
@@ -14,8 +23,9 @@ operation object (400) before strawberry reads them.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -25,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from service.settings import Settings
 
@@ -32,11 +43,28 @@ log = logging.getLogger("registry.errors")
 
 INTERNAL_MESSAGE = "Internal error; quote error id {error_id} to the operators."
 DEFAULT_MAX_BODY_BYTES = 1_048_576
+DEFAULT_MAX_ERRORS = 50
+
+# Codes of errors that graphql-core raises without one (the names clients know from Apollo).
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+BAD_REQUEST = "BAD_REQUEST"
+TOO_MANY_ERRORS = "TOO_MANY_ERRORS"
+# Failures of the request as a whole: however many fields they reach, sent and logged once.
+_ONCE_PER_REQUEST = frozenset({"INTERNAL", "TIMEOUT", "DATABASE_UNAVAILABLE"})
+# Client errors logged per request, at most (the rest counted).
+_LOGGED_CLIENT_ERRORS = 5
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 # PostgreSQL's SQLSTATE for query_canceled (statement_timeout) and for statements sent
 # after an earlier one failed in the same transaction.
 QUERY_CANCELED = "57014"
 IN_FAILED_TRANSACTION = "25P02"
+# Values PostgreSQL refuses for what they are, whoever sent them: a character it cannot
+# store (NUL), a value too long for a column, an index row or a search word. The checks of
+# service/limits.py refuse these first; this catches what they do not foresee.
+_VALUE_STATES = frozenset({"22021", "22001", "54000"})
 
 # Strawberry turns these into HTTP 400 answers itself; they must pass through untouched.
 _STRAWBERRY_REQUEST_ERRORS = (
@@ -105,15 +133,7 @@ def internal_error(
 ) -> GraphQLError:
     """Log `exc` with its stack under a new id and return the error the client sees."""
     error_id = uuid.uuid4().hex[:12]
-    log.error(
-        "Internal error %s in operation %s at path %s: %s: %s",
-        error_id,
-        operation or "(anonymous)",
-        ".".join(str(p) for p in path) if path else "-",
-        type(exc).__name__,
-        exc,
-        exc_info=(type(exc), exc, exc.__traceback__),
-    )
+    _log_internal(error_id, exc, path, operation)
     return GraphQLError(
         INTERNAL_MESSAGE.format(error_id=error_id),
         nodes=nodes,
@@ -141,18 +161,103 @@ def masked_error(
     operation: str | None = None,
 ) -> GraphQLError:
     """What the client sees of an unexpected exception: TIMEOUT for a statement timeout,
-    else INTERNAL with an error id (the stack is logged). For any execution path."""
-    if _sqlstate(exc) == QUERY_CANCELED:
-        log.warning("Statement timeout at path %s: %s", path, exc)
+    BAD_USER_INPUT for a value PostgreSQL refuses, else INTERNAL with an error id (the
+    stack is logged). For any execution path."""
+    state = _sqlstate(exc)
+    if state == QUERY_CANCELED:
+        _log_timeout(exc, path, operation)
         return timeout_error(statement_timeout_ms, nodes=nodes, path=path)
+    if state in _VALUE_STATES:
+        return refused_value_error(exc, nodes=nodes, path=path)
     return internal_error(exc, nodes=nodes, path=path, operation=operation)
 
 
-class MaskUnexpectedErrors(SchemaExtension):
-    """Replaces every error that is not deliberate (see `is_deliberate`) in the result."""
+def _path_text(path: Any) -> str:
+    return ".".join(str(p) for p in path) if path else "-"
 
-    def __init__(self, *, statement_timeout_ms: int) -> None:
+
+def _log_timeout(exc: BaseException, path: Any, operation: str | None, fields: int = 1) -> None:
+    # One line; the statement (long, with its parameters) only for those who ask for it.
+    log.warning(
+        "Statement timeout in operation %s at path %s (%d fields without an answer)",
+        operation or "(anonymous)",
+        _path_text(path),
+        fields,
+    )
+    log.debug("The statement that timed out: %s", exc)
+
+
+def refused_value_error(exc: BaseException, *, nodes: Any = None, path: Any = None) -> GraphQLError:
+    log.info("A value was refused by PostgreSQL (SQLSTATE %s)", _sqlstate(exc))
+    log.debug("The refused statement: %s", exc)
+    return GraphQLError(
+        "A value in the request cannot be stored or searched: it is too long or holds a "
+        "character that is not accepted (such as NUL).",
+        nodes=nodes,
+        path=path,
+        extensions={"code": BAD_USER_INPUT},
+    )
+
+
+def _code(error: GraphQLError) -> str | None:
+    code = (error.extensions or {}).get("code")
+    return code if isinstance(code, str) else None
+
+
+def give_code(error: GraphQLError, code: str) -> GraphQLError:
+    """`error` with `code` as its extensions.code when it has none yet."""
+    if _code(error) is None:
+        error.extensions = {**(error.extensions or {}), "code": code}
+    return error
+
+
+def without_suggestions(error: GraphQLError) -> GraphQLError:
+    """`error` without "Did you mean ...?" hints, which would reveal names of the schema."""
+    if "Did you mean" in error.message:
+        error.message = _SUGGESTION.sub("", error.message)
+    return error
+
+
+def log_client_errors(errors: list[GraphQLError], operation: str | None = None) -> None:
+    """Strawberry's `process_errors`: a client's mistakes on one INFO line per request.
+
+    Our failures are not logged here: the masking logs each cause once, at ERROR (or a
+    timeout at WARNING), under the error id the client is given.
+    """
+    mistakes = list(
+        dict.fromkeys(
+            f"{_code(e)}: {e.message}" if _code(e) else e.message
+            for e in errors
+            if is_deliberate(e)
+        )
+    )
+    if not mistakes:
+        return
+    shown = [m if len(m) <= 300 else m[:300] + "..." for m in mistakes[:_LOGGED_CLIENT_ERRORS]]
+    more = len(mistakes) - len(shown)
+    log.info(
+        "Request refused in operation %s: %s%s",
+        operation or "(anonymous)",
+        " | ".join(shown),
+        f" (and {more} more)" if more else "",
+        extra={"client_errors": len(mistakes)},
+    )
+
+
+class MaskUnexpectedErrors(SchemaExtension):
+    """Replaces every error that is not deliberate (see `is_deliberate`) in the result, gives
+    every error a code, sends one error per cause and at most `max_errors` of them."""
+
+    def __init__(
+        self,
+        *,
+        statement_timeout_ms: int,
+        max_errors: int = DEFAULT_MAX_ERRORS,
+        suggestions: bool = True,
+    ) -> None:
         self.statement_timeout_ms = statement_timeout_ms
+        self.max_errors = max(max_errors, 2)
+        self.suggestions = suggestions
 
     def _operation_name(self) -> str | None:
         try:
@@ -160,30 +265,95 @@ class MaskUnexpectedErrors(SchemaExtension):
         except Exception:  # a document without a usable operation
             return None
 
+    def _code_pre_execution_errors(self, code: str) -> None:
+        for error in self.execution_context.pre_execution_errors or ():
+            give_code(error, code)
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        self._code_pre_execution_errors(PARSE_FAILED)
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        self._code_pre_execution_errors(VALIDATION_FAILED)
+
+    @staticmethod
+    def _failure(cause: BaseException, timed_out: bool) -> str:
+        """The code an unexpected exception becomes."""
+        state = _sqlstate(cause)
+        if state == QUERY_CANCELED or (timed_out and state == IN_FAILED_TRANSACTION):
+            return "TIMEOUT"
+        if state in _VALUE_STATES:
+            return BAD_USER_INPUT
+        return "INTERNAL"
+
     def mask(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         causes = [None if is_deliberate(e) else _cause(e) for e in errors]
         # After a timeout the request's transaction is aborted: the statements that other
         # resolvers send next fail with 25P02, which is the same timeout seen again.
         timed_out = any(c is not None and _sqlstate(c) == QUERY_CANCELED for c in causes)
-        masked: list[GraphQLError] = []
+        operation = self._operation_name()
+        error_id = uuid.uuid4().hex[:12]  # one per request: each cause is logged under it
+        logged: set[tuple[str, str]] = set()
+        kept: dict[tuple[str, str], GraphQLError] = {}
+        repeats: dict[str, int] = {}
         for error, cause in zip(errors, causes, strict=True):
             if cause is None:
-                masked.append(error)
-            elif timed_out and _sqlstate(cause) == IN_FAILED_TRANSACTION:
-                masked.append(
-                    timeout_error(self.statement_timeout_ms, nodes=error.nodes, path=error.path)
-                )
+                replacement = give_code(error, BAD_USER_INPUT)
             else:
-                masked.append(
-                    masked_error(
-                        cause,
-                        statement_timeout_ms=self.statement_timeout_ms,
-                        nodes=error.nodes,
-                        path=error.path,
-                        operation=self._operation_name(),
-                    )
-                )
-        return masked
+                code = self._failure(cause, timed_out)
+                if code == "INTERNAL":
+                    signature = (type(cause).__name__, str(cause)[:500])
+                    if signature not in logged:  # each distinct cause once
+                        logged.add(signature)
+                        _log_internal(error_id, cause, error.path, operation)
+                if (code, "") in kept:
+                    repeats[code] = repeats.get(code, 0) + 1
+                    continue
+                replacement = self._replacement(code, cause, error, error_id)
+            code = _code(replacement) or ""
+            key = (code, "" if code in _ONCE_PER_REQUEST else replacement.message)
+            if key in kept:
+                repeats[code] = repeats.get(code, 0) + 1
+                continue
+            kept[key] = replacement
+        timeout = kept.get(("TIMEOUT", ""))
+        first_timeout = next(
+            (c for c in causes if c is not None and _sqlstate(c) == QUERY_CANCELED), None
+        )
+        if timeout is not None and first_timeout is not None:
+            _log_timeout(first_timeout, timeout.path, operation, 1 + repeats.get("TIMEOUT", 0))
+        return self._capped(list(kept.values()))
+
+    def _replacement(
+        self, code: str, cause: BaseException, error: GraphQLError, error_id: str
+    ) -> GraphQLError:
+        if code == "TIMEOUT":
+            return timeout_error(self.statement_timeout_ms, nodes=error.nodes, path=error.path)
+        if code == BAD_USER_INPUT:
+            return refused_value_error(cause, nodes=error.nodes, path=error.path)
+        return GraphQLError(
+            INTERNAL_MESSAGE.format(error_id=error_id),
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL", "errorId": error_id},
+        )
+
+    def _capped(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        if not self.suggestions:
+            errors = [without_suggestions(e) for e in errors]
+        if len(errors) <= self.max_errors:
+            return errors
+        shown = self.max_errors - 1
+        left_out = len(errors) - shown
+        return [
+            *errors[:shown],
+            GraphQLError(
+                f"{left_out} more errors were left out of this response "
+                f"(at most {self.max_errors} are sent): fix the ones above first.",
+                extensions={"code": TOO_MANY_ERRORS, "leftOut": left_out},
+            ),
+        ]
 
     def on_operation(self) -> Iterator[None]:
         try:
@@ -200,13 +370,53 @@ class MaskUnexpectedErrors(SchemaExtension):
             result.errors = self.mask(list(errors))
 
 
+def _log_internal(error_id: str, exc: BaseException, path: Any, operation: str | None) -> None:
+    log.error(
+        "Internal error %s in operation %s at path %s: %s: %s",
+        error_id,
+        operation or "(anonymous)",
+        _path_text(path),
+        type(exc).__name__,
+        exc,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+
+
 def error_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """The masking extension; it must come first so that it sees every other one's errors."""
-    return [partial(MaskUnexpectedErrors, statement_timeout_ms=settings.statement_timeout_ms)]
+    return [
+        partial(
+            MaskUnexpectedErrors,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            max_errors=getattr(settings, "max_errors", DEFAULT_MAX_ERRORS),
+            # Suggestions name fields and types: only where introspection shows them anyway.
+            suggestions=settings.introspection,
+        )
+    ]
 
 
-def _error_body(message: str, code: str) -> bytes:
+class NoSubscriptionsOverHttp(SchemaExtension):
+    """Refuses a subscription sent as an HTTP request (they are served over WebSocket): the
+    view answers it with a 400 instead of running its resolver as if it were a query."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+            raise InvalidOperationTypeError(OperationType.SUBSCRIPTION)
+        yield
+
+
+SUBSCRIPTION_OVER_HTTP = (
+    "Subscriptions are served over WebSocket (graphql-transport-ws at /graphql), "
+    "not over HTTP: open a WebSocket connection to subscribe."
+)
+
+
+def error_body(message: str, code: str) -> bytes:
+    """A GraphQL response body holding one request error."""
     return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+_error_body = error_body
 
 
 class BodyLimitMiddleware:
@@ -223,11 +433,14 @@ class BodyLimitMiddleware:
         app: ASGIApp,
         max_bytes: int = DEFAULT_MAX_BODY_BYTES,
         exempt_prefixes: tuple[str, ...] = (),
+        path_limits: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         # Paths whose routes read and limit their bodies themselves (file uploads).
         self.exempt_prefixes = exempt_prefixes
+        # Lower limits for some paths (GraphQL: a document has no need of a megabyte).
+        self.path_limits = dict(path_limits or {})
 
     @staticmethod
     async def _answer(send: Send, status: int, body: bytes) -> None:
@@ -243,15 +456,16 @@ class BodyLimitMiddleware:
         )
         await send({"type": "http.response.body", "body": body})
 
-    def _too_large(self, size: int, exact: bool) -> bytes:
+    @staticmethod
+    def _too_large(size: int, limit: int, exact: bool) -> bytes:
         if exact:
             message = (
-                f"Request body of {size} bytes exceeds the limit of {self.max_bytes} bytes "
-                f"(by {size - self.max_bytes})."
+                f"Request body of {size} bytes exceeds the limit of {limit} bytes "
+                f"(by {size - limit})."
             )
         else:
             message = (
-                f"Request body exceeds the limit of {self.max_bytes} bytes "
+                f"Request body exceeds the limit of {limit} bytes "
                 f"(more than {size} bytes were sent)."
             )
         return _error_body(message, "BODY_TOO_LARGE")
@@ -260,6 +474,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope["path"], self.max_bytes)
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None:
@@ -270,8 +485,8 @@ class BodyLimitMiddleware:
                     send, 400, _error_body("Content-Length is not a number.", "BAD_REQUEST")
                 )
                 return
-            if size > self.max_bytes:
-                await self._answer(send, 413, self._too_large(size, exact=True))
+            if size > limit:
+                await self._answer(send, 413, self._too_large(size, limit, exact=True))
                 return
 
         chunks: list[bytes] = []
@@ -283,8 +498,8 @@ class BodyLimitMiddleware:
                 return  # the client has gone; nobody to answer
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.max_bytes:
-                await self._answer(send, 413, self._too_large(received, exact=False))
+            if received > limit:
+                await self._answer(send, 413, self._too_large(received, limit, exact=False))
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)

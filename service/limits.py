@@ -6,8 +6,10 @@ compiled SQL path) calls it to refuse exactly the same requests.
 
 How the numbers are counted:
 
-- tokens: GraphQL lexical tokens (names, punctuation, values), comments not counted;
-  checked before parsing too, so a huge document is refused without being parsed.
+- document size: the `query` string's UTF-8 bytes, checked first: nothing larger is lexed.
+- tokens: GraphQL lexical tokens (names, punctuation, values) and comments, which cost the
+  lexer as much; checked before parsing too, so a huge document is refused without being
+  parsed, and the parse itself is given the same bound (graphql-core's `max_tokens`).
 - depth: levels of nested selection sets below the root fields: `{ region { name } }` has
   depth 1. `ofType` does not count: the introspection query follows type wrappers through
   a chain of `ofType` fields that never fans out.
@@ -22,6 +24,9 @@ How the numbers are counted:
   the number of types in the schema. Scalars and single objects cost nothing themselves.
   E.g. `regions(first: 100) { nodes { children(first: 50) { nodes { ancestors { name } } } } }`
   costs 100 + 100*50 + 100*50*10 = 55,100.
+- strings: every string value, literal or in the variables, is refused if it holds a NUL
+  character (PostgreSQL cannot store one) or is longer than `max_string_length`; a string
+  given as (or inside) a `search` argument or input field, longer than `max_search_length`.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from functools import partial
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -49,6 +55,7 @@ from graphql import (
     ListValueNode,
     Node,
     NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -69,7 +76,7 @@ from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaField
 from strawberry import Schema
 from strawberry.extensions import DisableIntrospection, SchemaExtension
 
-from service.errors import error_extensions
+from service.errors import error_extensions, log_client_errors
 from service.settings import Settings, get_settings
 
 # Items assumed for a list field that has no `first` (mandates, members, ancestors, ...):
@@ -92,6 +99,9 @@ class Limits:
     max_page_size: int = 100
     default_page_size: int = 20
     introspection: bool = True
+    max_document_bytes: int = 65_536
+    max_string_length: int = 10_000
+    max_search_length: int = 200
 
     @classmethod
     def from_settings(cls, settings: Settings | None) -> Limits:
@@ -138,34 +148,163 @@ def cost_limit_error(cost: int, limit: int) -> GraphQLError:
     )
 
 
-def count_tokens(query: str, stop_after: int | None = None) -> int:
-    """Tokens in `query`, comments not counted; stops once past `stop_after`.
+def document_size_error(size: int, limit: int) -> GraphQLError:
+    return _limit_error(
+        "DOCUMENT_TOO_LARGE",
+        f"The GraphQL document has {size} bytes, exceeding the limit of {limit} "
+        f"(by {size - limit}): send a shorter query (comments and whitespace count too).",
+    )
 
-    A syntax error stops the count too: the parser reports it better.
+
+def check_document_size(query: str, limit: int) -> GraphQLError | None:
+    """DOCUMENT_TOO_LARGE for a `query` string over `limit` UTF-8 bytes, else None."""
+    if len(query) > limit:  # at least one byte per character: no need to encode it
+        return document_size_error(len(query.encode("utf-8", "surrogatepass")), limit)
+    size = len(query.encode("utf-8", "surrogatepass"))
+    return document_size_error(size, limit) if size > limit else None
+
+
+def count_tokens(query: str, stop_after: int | None = None) -> int:
+    """Tokens in `query`, comments included; stops once past `stop_after`.
+
+    Tokens are read one at a time and not kept (the lexer's own `advance` would read a
+    whole run of comments into its token chain first). A syntax error stops the count
+    too: the parser reports it better.
     """
     lexer = Lexer(Source(query))
     count = 0
+    position = 0
     try:
-        while lexer.advance().kind is not TokenKind.EOF:
+        while True:
+            token = lexer.read_next_token(position)
+            if token.kind is TokenKind.EOF:
+                break
             count += 1
             if stop_after is not None and count > stop_after:
                 break
+            position = token.end
     except GraphQLSyntaxError:
         pass
     return count
 
 
 def document_tokens(document: DocumentNode) -> int:
-    """Tokens of a parsed document, from the token chain the parser kept (0 without one)."""
+    """Tokens of a parsed document, comments included, from the token chain the parser
+    kept (0 without one)."""
     if document.loc is None:
         return 0
     count = 0
     token: Token | None = document.loc.start_token
     while token is not None:
-        if token.kind not in (TokenKind.SOF, TokenKind.EOF, TokenKind.COMMENT):
+        if token.kind not in (TokenKind.SOF, TokenKind.EOF):
             count += 1
         token = token.next
     return count
+
+
+# --- string values -------------------------------------------------------------------------
+
+SEARCH_NAMES = frozenset({"search"})
+
+
+def _nul_error(where: str) -> GraphQLError:
+    return _limit_error(
+        "BAD_USER_INPUT",
+        f"The string given for `{where}` contains a NUL character (U+0000), "
+        "which is not accepted: remove it.",
+    )
+
+
+def _length_error(where: str, length: int, limit: int) -> GraphQLError:
+    return _limit_error(
+        "STRING_TOO_LONG",
+        f"The string given for `{where}` has {length} characters, exceeding the limit of "
+        f"{limit} (by {length - limit}).",
+    )
+
+
+class _StringCheck:
+    """Finds the first NUL and the first over-long string among a request's values."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.nul: GraphQLError | None = None
+        self.too_long: GraphQLError | None = None
+        # The argument or input field each variable is given as (`search` wins).
+        self.usages: dict[str, str] = {}
+
+    def check(self, value: str, name: str) -> None:
+        if self.nul is None and "\x00" in value:
+            self.nul = _nul_error(name)
+        limit = (
+            self.limits.max_search_length if name in SEARCH_NAMES else self.limits.max_string_length
+        )
+        if self.too_long is None and len(value) > limit:
+            self.too_long = _length_error(name, len(value), limit)
+
+    def value_node(self, node: ValueNode, name: str) -> None:
+        if isinstance(node, StringValueNode):
+            self.check(node.value, name)
+        elif isinstance(node, ListValueNode):
+            for item in node.values:
+                self.value_node(item, name)
+        elif isinstance(node, ObjectValueNode):
+            for field in node.fields:
+                self.value_node(field.value, field.name.value)
+        elif isinstance(node, VariableNode):
+            variable = node.name.value
+            if variable not in self.usages or name in SEARCH_NAMES:
+                self.usages[variable] = name
+
+    def arguments(self, node: FieldNode | DirectiveNode) -> None:
+        for argument in node.arguments or ():
+            self.value_node(argument.value, argument.name.value)
+
+    def selections(self, node: SelectionSetNode | None) -> None:
+        for selection in node.selections if node is not None else ():
+            for directive in selection.directives or ():
+                self.arguments(directive)
+            if isinstance(selection, FieldNode):
+                self.arguments(selection)
+            if isinstance(selection, FieldNode | InlineFragmentNode):
+                self.selections(selection.selection_set)
+
+    def document(self, document: DocumentNode) -> None:
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                for variable in definition.variable_definitions or ():
+                    if variable.default_value is not None:
+                        self.value_node(variable.default_value, variable.variable.name.value)
+            if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
+                for directive in definition.directives or ():
+                    self.arguments(directive)
+                self.selections(definition.selection_set)
+
+    def variables(self, variables: Mapping[str, Any]) -> None:
+        """After `document`, which found where each variable is used."""
+        # Iterative: variables are JSON nested as deep as the client likes.
+        pending: list[tuple[object, str]] = [
+            (value, self.usages.get(name, name)) for name, value in variables.items()
+        ]
+        while pending:
+            value, name = pending.pop()
+            if isinstance(value, str):
+                self.check(value, name)
+            elif isinstance(value, dict):
+                pending.extend((v, str(k)) for k, v in value.items())
+            elif isinstance(value, list):
+                pending.extend((v, name) for v in value)
+
+
+def string_errors(
+    document: DocumentNode, variables: Mapping[str, Any] | None, limits: Limits
+) -> list[GraphQLError]:
+    """A NUL character or an over-long string anywhere in the request's values."""
+    check = _StringCheck(limits)
+    check.document(document)
+    if variables:
+        check.variables(variables)
+    return [e for e in (check.nul, check.too_long) if e is not None]
 
 
 @dataclass(frozen=True)
@@ -478,6 +617,7 @@ def check_limits(
     tokens = document_tokens(document)
     if tokens > limits.max_tokens:
         errors.append(token_limit_error(tokens, limits.max_tokens))
+    errors.extend(string_errors(document, variables, limits))
     measure, page_errors = measure_document(schema, document, variables, operation_name, limits)
     if measure.depth > limits.max_depth:
         errors.append(depth_limit_error(measure.depth, limits.max_depth))
@@ -496,9 +636,20 @@ class RequestLimits(SchemaExtension):
         self.settings = settings
         self.limits = Limits.from_settings(settings)
 
+    def on_operation(self) -> Iterator[None]:
+        # graphql-core's own bounds on the parse, comments counted (behind the checks of
+        # on_parse, which refuse with clearer errors first).
+        options = self.execution_context.parse_options
+        options["max_tokens"] = self.limits.max_tokens
+        options["max_source_length"] = self.limits.max_document_bytes  # type: ignore[typeddict-unknown-key]
+        yield
+
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is None and context.query:
+            too_large = check_document_size(context.query, self.limits.max_document_bytes)
+            if too_large is not None:
+                raise too_large
             limit = self.limits.max_tokens
             reach = limit * TOKEN_COUNT_REACH
             tokens = count_tokens(context.query, stop_after=reach)
@@ -540,5 +691,17 @@ def guard_schema(schema: Schema, settings: Settings) -> Schema:
         *schema.extensions,
         *limit_extensions(settings),
     )
+    # Strawberry logs every error at ERROR with its stack (and a timed-out statement's SQL
+    # once per field): the client's mistakes go on one INFO line instead, and our failures
+    # are logged once per cause by the masking.
+    guarded.process_errors = _log_errors  # type: ignore[method-assign]
     guarded.registry_guarded = True  # type: ignore[attr-defined]
     return guarded
+
+
+def _log_errors(errors: list[GraphQLError], execution_context: Any = None) -> None:
+    try:
+        operation = execution_context.operation_name if execution_context else None
+    except Exception:  # a document without a usable operation
+        operation = None
+    log_client_errors(errors, operation)

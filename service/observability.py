@@ -33,7 +33,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,7 +43,7 @@ from urllib.parse import parse_qs
 
 import orjson
 from graphql.error import GraphQLSyntaxError
-from graphql.language import Lexer, Source, TokenKind
+from graphql.language import Lexer, Source, Token, TokenKind
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -105,6 +105,23 @@ def request_id() -> str | None:
     return info.request_id if info is not None else None
 
 
+DESCRIBE_TOKENS = 20_000  # tokens read at most (comments too) to find the operation
+
+
+def _tokens(query: str, budget: int) -> Iterator[Token]:
+    """The document's tokens but comments, one at a time, never more than `budget` read
+    (comments counted: the lexer's own `advance` reads a whole run of them at once)."""
+    lexer = Lexer(Source(query))
+    position = 0
+    for _ in range(budget):
+        token = lexer.read_next_token(position)
+        if token.kind is TokenKind.EOF:
+            return
+        position = token.end
+        if token.kind is not TokenKind.COMMENT:
+            yield token
+
+
 def describe_document(query: str, operation_name: str | None) -> tuple[str, str | None]:
     """(operation type, operation name or None) of the operation a document would run.
 
@@ -112,14 +129,11 @@ def describe_document(query: str, operation_name: str | None) -> tuple[str, str 
     document costs little; comments and strings are the lexer's business, not a regex's.
     """
     try:
-        lexer = Lexer(Source(query))
+        tokens = _tokens(query, DESCRIBE_TOKENS)
         depth = 0
         first: tuple[str, str | None] | None = None
-        token = lexer.advance()
-        for _ in range(20_000):
+        for token in tokens:
             kind = token.kind
-            if kind is TokenKind.EOF:
-                break
             if kind is TokenKind.BRACE_L:
                 if depth == 0 and first is None:
                     first = ("query", None)  # the { ... } shorthand is an anonymous query
@@ -127,15 +141,14 @@ def describe_document(query: str, operation_name: str | None) -> tuple[str, str 
             elif kind is TokenKind.BRACE_R:
                 depth -= 1
             elif depth == 0 and kind is TokenKind.NAME and token.value in _OPERATION_TYPES:
-                after = lexer.advance()
-                name = after.value if after.kind is TokenKind.NAME else None
+                after = next(tokens, None)
+                name = after.value if after is not None and after.kind is TokenKind.NAME else None
                 found = (token.value, name)
                 if operation_name is None or name == operation_name:
                     return found
                 first = first or found
-                token = after
-                continue
-            token = lexer.advance()
+                if after is not None and after.kind is TokenKind.BRACE_L:
+                    depth += 1
         return first or ("query", None)
     except GraphQLSyntaxError:
         return ("query", None)  # the application will refuse it; the metrics call it a query
