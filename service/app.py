@@ -220,6 +220,8 @@ def create_app(
         # allocates thousands), for fewer and shorter pauses under load.
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
+        # The listener from the start: revocations reach this process within a second.
+        live.start()
         try:
             yield
         finally:

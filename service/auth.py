@@ -1,7 +1,9 @@
 """Bearer tokens: signed JWTs naming a subject, a role and (for editors) a region.
 
-No token means the anonymous caller; a bad, expired or malformed token is refused with
-401 so that a client never silently falls back to anonymous access.
+No token means the anonymous caller; a bad, expired, malformed or revoked token is refused
+with 401 so that a client never silently falls back to anonymous access. Every token has
+an id (jti), by which it is revoked; a revocation holds on every process within a second
+(`is_revoked`, `_Revocations`).
 """
 
 from __future__ import annotations
@@ -83,40 +85,134 @@ def caller_from_header(settings: Settings, authorization: str | None) -> Caller:
         raise AuthError(f"The token names an unknown role {role!r}.")
     if role == "editor" and not claims.get("region"):
         raise AuthError("An editor token must name a region.")
+    if not isinstance(claims.get("jti"), str) or not claims["jti"]:
+        # A token without an id could never be revoked.
+        raise AuthError("The token has no id (jti); ask for a new one.")
     return Caller(
         subject=str(claims["sub"]),
         role=role,
         region_code=claims.get("region"),
-        token_id=claims.get("jti"),
+        token_id=claims["jti"],
     )
 
 
-# Revoking a token is a write like any other: an audit entry names its id. A token seen
-# not to be revoked is trusted for REVOCATION_TTL seconds, so a revocation takes effect on
-# every worker within that time without a lookup on each request.
-REVOCATION_TTL = 30.0
-_checked: dict[str, float] = {}
+# ---------------------------------------------------------------- revocation
+
+REVOKED_MESSAGE = "The token has been revoked."
+REVOCATION_CHANNEL = "registry_revocation"
+REVOCATION_WINDOW = 1.0
+# A trusted token is looked up again after this long all the same: a bound for a revocation
+# written with triggers off (session_replication_role = replica), which notifies no one.
+RECHECK_SECONDS = 60.0
+MAX_KNOWN_TOKENS = 10_000
+
+
+class _Revocations:
+    """What this process knows of revocations, fed by its listener (service.live.Broker).
+
+    The window: a revoked token is refused on every process within REVOCATION_WINDOW
+    (1 s), in practice a few milliseconds after the revocation commits. Revoking is an audit
+    entry (action 'revokeToken'); its insert notifies REVOCATION_CHANNEL at commit
+    (migration 0005, whichever writer made it), and each process's listener adds the token
+    to `revoked` at once. A token found not revoked is trusted without a lookup only while
+    the listener is proven to hear every revocation: the listener echoes a probe through
+    PostgreSQL twice a second, and an echo proves that every notification committed before
+    its probe was sent has arrived (PostgreSQL delivers them in commit order). So trust
+    lasts REVOCATION_WINDOW past the last echoed probe, and ends at once when the listener
+    connection is lost; from then on every request looks its token up in audit_log until
+    the listener is back. A new listener connection starts a new epoch: what was trusted
+    before it may have missed revocations sent while no one listened, so it is forgotten.
+    A process that never listens (a test app without lifespan, a command) always looks up.
+    """
+
+    def __init__(self) -> None:
+        self.revoked: set[str] = set()
+        # token id -> (epoch, monotonic time until which the check stands)
+        self.trusted: dict[str, tuple[int, float]] = {}
+        self.epoch = 0
+        self.trusted_until = float("-inf")  # proven by the last echoed probe
+
+    def listening(self) -> int:
+        """A listener has LISTENed on a new connection: a new epoch, nothing trusted yet."""
+        self.epoch += 1
+        self.trusted.clear()
+        self.trusted_until = float("-inf")
+        return self.epoch
+
+    def lost(self) -> None:
+        self.listening()
+
+    def heard_up_to(self, epoch: int, probe_sent_at: float) -> None:
+        """A probe sent at `probe_sent_at` (monotonic) came back through PostgreSQL."""
+        if epoch == self.epoch:
+            self.trusted_until = max(self.trusted_until, probe_sent_at + REVOCATION_WINDOW)
+
+    def revoke(self, token_id: str) -> None:
+        if len(self.revoked) >= MAX_KNOWN_TOKENS:
+            self.revoked.clear()  # forgotten ones are found again by a lookup
+        self.revoked.add(token_id)
+        self.trusted.pop(token_id, None)
+
+    def trusts(self, token_id: str, now: float) -> bool:
+        entry = self.trusted.get(token_id)
+        return (
+            entry is not None
+            and entry[0] == self.epoch
+            and now < entry[1]
+            and now < self.trusted_until
+        )
+
+    def checked(self, token_id: str, epoch: int, now: float) -> None:
+        """A lookup that began in `epoch` found the token not revoked."""
+        if epoch != self.epoch or now >= self.trusted_until:
+            return  # the listener changed (or is not proven) while we looked
+        if len(self.trusted) >= MAX_KNOWN_TOKENS:
+            self.trusted.clear()
+        self.trusted[token_id] = (epoch, now + RECHECK_SECONDS)
+
+
+revocations = _Revocations()
+_checked = revocations.trusted  # (older tests clear it; the same dict)
+
+_REVOKED_SQL = text(
+    "SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = 'Token' "
+    "AND entity_id = :jti AND action = 'revokeToken')"
+)
+
+
+def listening() -> bool:
+    """Whether this process is proven, right now, to hear every revocation."""
+    return time.monotonic() < revocations.trusted_until
 
 
 async def is_revoked(db: RequestDatabase, token_id: str | None) -> bool:
+    """The one revocation check of every surface (GraphQL on both read paths and the fast
+    lane, CSV, exports, imports, subscriptions); see _Revocations for the window."""
     if token_id is None:
         return False
-    now = time.monotonic()
-    if _checked.get(token_id, 0.0) > now:
-        return False
-    revoked = await db.execute(
-        text(
-            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = 'Token' "
-            "AND entity_id = :jti AND action = 'revokeToken')"
-        ),
-        {"jti": token_id},
-    )
-    if revoked.scalar_one():
+    if token_id in revocations.revoked:
         return True
-    if len(_checked) > 10_000:
-        _checked.clear()
-    _checked[token_id] = now + REVOCATION_TTL
+    now = time.monotonic()
+    if revocations.trusts(token_id, now):
+        return False
+    epoch = revocations.epoch  # read first: a listener change during the lookup voids it
+    found = await db.execute(_REVOKED_SQL, {"jti": token_id})
+    if found.scalar_one():
+        revocations.revoke(token_id)
+        return True
+    revocations.checked(token_id, epoch, now)
     return False
+
+
+async def authenticate(
+    settings: Settings, db: RequestDatabase, authorization: str | None
+) -> Caller:
+    """The caller of a request's Authorization header, or AuthError (401) for a bad,
+    expired or revoked token: token and revocation checked in one call."""
+    caller = caller_from_header(settings, authorization)
+    if await is_revoked(db, caller.token_id):
+        raise AuthError(REVOKED_MESSAGE)
+    return caller
 
 
 def token_id(settings: Settings, token: str) -> str:
@@ -124,4 +220,6 @@ def token_id(settings: Settings, token: str) -> str:
     claims = jwt.decode(
         token, secret(settings), algorithms=[ALGORITHM], options={"verify_exp": False}
     )
-    return str(claims["jti"])
+    if not isinstance(claims.get("jti"), str) or not claims["jti"]:
+        raise jwt.MissingRequiredClaimError("jti")
+    return claims["jti"]

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from service.settings import PROJECT_ROOT, get_settings
+from service.settings import PROJECT_ROOT, Settings, get_settings
 
 app = typer.Typer(help="Deputy registry: a GraphQL service for China's people's congress deputies.")
 
@@ -130,23 +130,22 @@ def token(
     typer.echo(issue_token(get_settings(), subject, role, region, ttl_seconds=days * 86400))
 
 
-@app.command("revoke-token")
-def revoke_token(
-    token: Annotated[str, typer.Argument(help="The token to revoke")],
-    reason: Annotated[str, typer.Option(help="Why, for the audit log")] = "revoked",
-) -> None:
-    """Revoke a token: refused with 401 on every worker within 30 seconds."""
+async def revoke(settings: Settings, token: str, reason: str) -> str:
+    """Revoke a token this service signed (expired or not) and return its id (jti).
+
+    The revocation is an audit entry; its insert notifies every service process at commit
+    (the trigger of migration 0005), and each refuses the token from then on (see
+    service.auth.is_revoked for the window).
+    """
     from sqlalchemy import insert
 
     from db.audit import AuditEntry
     from db.engine import create_engine
     from service.auth import token_id
 
-    settings = get_settings()
     jti = token_id(settings, token)
-
-    async def run() -> None:
-        engine = create_engine(settings)
+    engine = create_engine(settings)
+    try:
         async with engine.begin() as conn:
             await conn.execute(
                 insert(AuditEntry.__table__).values(
@@ -158,9 +157,25 @@ def revoke_token(
                     after={"reason": reason},
                 )
             )
+    finally:
         await engine.dispose()
+    return jti
 
-    asyncio.run(run())
+
+@app.command("revoke-token")
+def revoke_token(
+    token: Annotated[str, typer.Argument(help="The token to revoke")],
+    reason: Annotated[str, typer.Option(help="Why, for the audit log")] = "revoked",
+) -> None:
+    """Revoke a token: every worker refuses it with 401 within a second."""
+    import jwt
+
+    try:
+        jti = asyncio.run(revoke(get_settings(), token.strip(), reason))
+    except jwt.InvalidTokenError as bad:
+        raise typer.BadParameter(
+            "not a token this service signed (bad signature or malformed)", param_hint="TOKEN"
+        ) from bad
     typer.echo(f"revoked token {jti}")
 
 

@@ -7,8 +7,8 @@
 Delivery across processes: triggers (migration 0003) call pg_notify in the writing
 transaction, so an event leaves PostgreSQL only when that transaction commits, whichever
 service process, command or script wrote it. Every service process keeps one dedicated
-asyncpg connection that LISTENs (the Broker) and hands each notification to the
-subscriptions it concerns; a subscription then reads the rows through the normal types,
+asyncpg connection that LISTENs (the Broker, service.listener) and hands each notification
+to the subscriptions it concerns; a subscription then reads the rows through the normal types,
 so the caller's role applies as in queries (personal fields masked). A subscription holds
 no database connection while it waits: each read borrows one from the pool.
 
@@ -16,20 +16,20 @@ The caller authenticates in connection_init ({"Authorization": "Bearer <token>"}
 cannot set WebSocket headers) or with the upgrade request's Authorization header.
 If the listener connection is lost, subscriptions end with an error so that clients
 resubscribe and catch up through `updatedSince`, rather than silently miss events.
+
+The same connection hears token revocations (migration 0005): a subscription of a revoked
+token ends at once with UNAUTHENTICATED, and a new one with it is refused (service.auth
+says within how long).
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
-import json
-import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy import select, text
@@ -50,120 +50,16 @@ from resolvers.ids import decode_int_id
 from schema.attendance import Attendance
 from schema.deputies import Mandate
 from schema.stations import Reception
-from service.auth import AuthError, caller_from_header, is_revoked
+from service.auth import REVOKED_MESSAGE, AuthError, authenticate, is_revoked
 from service.context import Context
+from service.listener import LISTENER_NAME, Broker, Lost, Revoked
 from service.settings import Settings
 
-log = logging.getLogger(__name__)
-
-CHANNELS = ("registry_attendance", "registry_reception", "registry_mandate")
-QUEUE_SIZE = 1000
-LISTENER_NAME = "deputy-registry-live"  # the application_name of the listening connection
-RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
+__all__ = ["LISTENER_NAME", "Broker", "LiveGraphQL", "Subscription", "live_routes"]
 
 
-class Lost(Exception):
-    """The events of a subscription can no longer be delivered in full."""
-
-
-@dataclass(eq=False)
-class _Subscriber:
-    channel: str
-    accept: Callable[[dict[str, Any]], bool]
-    queue: asyncio.Queue[dict[str, Any] | Lost] = field(
-        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
-    )
-
-    def offer(self, item: dict[str, Any] | Lost) -> None:
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            # A client too slow for the events: end it rather than let memory grow.
-            self.queue.get_nowait()
-            self.queue.put_nowait(Lost("Too many events for this subscription; resubscribe."))
-
-
-class Broker:
-    """One LISTEN connection per process, started with the first subscription."""
-
-    def __init__(self, dsn: Callable[[], str]) -> None:
-        # Resolved at the first subscription: an app that never streams never connects.
-        self.dsn = dsn
-        self.subscribers: set[_Subscriber] = set()
-        self._connection: asyncpg.Connection | None = None
-        self._ready: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._closed = False
-
-    def _dispatch(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
-        try:
-            event = json.loads(payload)
-        except ValueError:
-            log.warning("ignoring a malformed notification on %s", channel)
-            return
-        for subscriber in list(self.subscribers):
-            if subscriber.channel == channel and subscriber.accept(event):
-                subscriber.offer(event)
-
-    async def _listen(self) -> None:
-        assert self._ready is not None
-        attempt = 0
-        while not self._closed:
-            lost = asyncio.Event()
-
-            def on_lost(_conn: Any, lost: asyncio.Event = lost) -> None:
-                lost.set()
-
-            try:
-                conn = await asyncpg.connect(
-                    self.dsn(), server_settings={"application_name": LISTENER_NAME}
-                )
-                conn.add_termination_listener(on_lost)
-                for channel in CHANNELS:
-                    await conn.add_listener(channel, self._dispatch)
-            except (OSError, asyncpg.PostgresError) as error:
-                delay = RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)]
-                log.warning("live listener cannot connect (%s); retrying in %ss", error, delay)
-                attempt += 1
-                await asyncio.sleep(delay)
-                continue
-            self._connection, attempt = conn, 0
-            self._ready.set()
-            await lost.wait()
-            self._ready.clear()
-            self._connection = None
-            log.warning("live listener connection lost; ending subscriptions")
-            for subscriber in list(self.subscribers):
-                subscriber.offer(Lost("The event stream was interrupted; resubscribe."))
-
-    async def _start(self) -> None:
-        if self._task is None:
-            self._ready = asyncio.Event()
-            self._task = asyncio.create_task(self._listen(), name="live-listener")
-        assert self._ready is not None
-        await self._ready.wait()
-
-    @asynccontextmanager
-    async def subscribe(
-        self, channel: str, accept: Callable[[dict[str, Any]], bool]
-    ) -> AsyncIterator[asyncio.Queue[dict[str, Any] | Lost]]:
-        """A queue of the channel's accepted events, from the moment LISTEN is in place."""
-        await self._start()
-        subscriber = _Subscriber(channel, accept)
-        self.subscribers.add(subscriber)
-        try:
-            yield subscriber.queue
-        finally:
-            self.subscribers.discard(subscriber)
-
-    async def close(self) -> None:
-        self._closed = True
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-        if self._connection is not None:
-            await self._connection.close()
+def _unauthenticated() -> GraphQLError:
+    return GraphQLError(REVOKED_MESSAGE, extensions={"code": "UNAUTHENTICATED"})
 
 
 class EventDatabase:
@@ -208,18 +104,22 @@ async def _events(
     info: Info, channel: str, accept: Callable[[dict[str, Any]], bool]
 ) -> AsyncIterator[list[int]]:
     """The ids each accepted notification carries, after a check that the caller's token
-    still stands (revocation is honoured as in requests)."""
+    still stands (the check of requests); a revocation ends the subscription at once."""
     context: LiveContext = info.context
     assert context.broker is not None
-    async with context.broker.subscribe(channel, accept) as queue:
+    token_id = context.caller.token_id
+    async with context.broker.subscribe(channel, accept, token_id) as queue:
+        # Registered first: a later revocation reaches the queue, an earlier one is found.
+        if await is_revoked(context.db, token_id):  # type: ignore[arg-type]
+            raise _unauthenticated()
         while True:
             item = await queue.get()
+            if isinstance(item, Revoked):
+                raise _unauthenticated()
             if isinstance(item, Lost):
                 raise GraphQLError(str(item), extensions={"code": "EVENTS_LOST"})
-            if await is_revoked(context.db, context.caller.token_id):  # type: ignore[arg-type]
-                raise GraphQLError(
-                    "The token has been revoked.", extensions={"code": "UNAUTHENTICATED"}
-                )
+            if await is_revoked(context.db, token_id):  # type: ignore[arg-type]
+                raise _unauthenticated()
             # Each event is read afresh: nothing cached from earlier events.
             context.clear_loaders()
             yield [int(i) for i in item["ids"]]
@@ -357,14 +257,18 @@ class LiveGraphQL(GraphQL[LiveContext, None]):
         if not given and params.get("token"):
             given = f"Bearer {params['token']}"
         try:
-            context.caller = caller_from_header(
-                self.settings, given or context.header_authorization
+            context.caller = await authenticate(
+                self.settings,
+                context.db,  # type: ignore[arg-type]
+                given or context.header_authorization,
             )
         except AuthError as refused:
             raise ConnectionRejectionError({"message": str(refused)}) from refused
-        if await is_revoked(context.db, context.caller.token_id):  # type: ignore[arg-type]
-            raise ConnectionRejectionError({"message": "The token has been revoked."})
         return UNSET
+
+    def start(self) -> None:
+        """The listener, from the app's start: revocations are heard before any stream."""
+        self.broker.start()
 
     async def close(self) -> None:
         await self.broker.close()

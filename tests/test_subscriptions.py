@@ -128,7 +128,9 @@ async def listening(engine: AsyncEngine, subscribers: int = 1) -> None:
             found = await conn.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name "
-                    "AND datname = current_database() AND query LIKE 'LISTEN%'"
+                    "AND datname = current_database() "
+                    # Its probes (service.listener) follow its LISTENs.
+                    "AND (query LIKE 'LISTEN%' OR query LIKE '%pg_notify%')"
                 ),
                 {"name": LISTENER_NAME},
             )
