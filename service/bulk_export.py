@@ -12,35 +12,31 @@ Personal data (ID number, exact birth date, phone) is in the file only for calle
 see it, as in queries; a file without ID numbers or birth dates cannot be re-imported.
 CSV files name persons, stations, groups and meetings by natural keys, never by database
 IDs, so they can be imported into another registry (docs/import-format.md).
+The HTTP side (own pool, limits, stalled clients) is service.export_streams.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from db.session import RequestDatabase
-from service.auth import AuthError, caller_from_header, is_revoked
 from service.context import Caller
-from service.export_streams import ExportGate, ExportPool, ExportStream, pooled_chunks
 from service.import_columns import KINDS
 from service.settings import Settings
 
+if TYPE_CHECKING:
+    from service.export_streams import ExportPool
+
 BATCH = 1000
 STATEMENT_TIMEOUT = "10min"
-# A division code: 6 digits (GB/T 2260), 9 for townships. Checked before any SQL, so that a
-# NUL byte or any other junk in the path is a 400, not a driver error.
-REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
 
 SUBTREE = "SELECT code FROM regions WHERE lineage @> ARRAY[CAST(:code AS varchar)]"
 PEOPLE = f"""
@@ -289,86 +285,13 @@ FORMATS = {f"{kind}.csv": ("text/csv; charset=utf-8", kind) for kind in KINDS}
 FORMATS["popolo.json"] = ("application/json", "popolo")
 
 
-def _refused(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": message, "code": code}, status_code=status)
-
-
 def export_routes(
     settings: Settings, database: Callable[[], RequestDatabase], pool: ExportPool | None = None
 ) -> list[Route]:
-    """GET /exports/{regionCode}/{deputies|station-assignments|group-memberships|attendance}.csv
-    and GET /exports/{regionCode}/popolo.json.
+    """The /exports/ routes (service.export_streams, which serves these streams)."""
+    from service.export_streams import export_routes as routes
 
-    Streams read on `pool`, the exports' own connections (service.export_streams); without
-    one (tests running every request on their own connection) on `database`."""
-    gate = ExportGate(
-        settings.export_pool_size, settings.export_anonymous_max, settings.export_per_client
-    )
-
-    async def download(request: Request) -> Response:
-        try:
-            caller = caller_from_header(settings, request.headers.get("authorization"))
-        except AuthError as refused:
-            return _refused(401, "UNAUTHENTICATED", str(refused))
-        code, name = request.path_params["code"].strip(), request.path_params["file"]
-        if name not in FORMATS:
-            return _refused(404, "UNKNOWN_EXPORT", f"exports: {', '.join(FORMATS)}")
-        if not REGION_CODE.fullmatch(code):
-            return _refused(
-                400, "INVALID_REGION_CODE", "A region code is 6 digits (9 for a township)."
-            )
-        media, kind = FORMATS[name]
-        # The checks on the request's connection, given back before the stream starts.
-        db = database()
-        try:
-            if await is_revoked(db, caller.token_id):
-                return _refused(401, "UNAUTHENTICATED", "The token has been revoked.")
-            found = await db.execute(
-                text("SELECT 1 FROM regions WHERE code = :code"), {"code": code}
-            )
-            if found.first() is None:
-                return _refused(404, "NOT_FOUND", f"no region with code {code!r}")
-        finally:
-            await db.close()
-
-        def produce(conn: AsyncConnection) -> AsyncIterator[bytes]:
-            if kind == "popolo":
-                return stream_popolo(conn, code, caller)
-            return stream_csv(conn, kind, code, caller)
-
-        async def on_request_database() -> AsyncIterator[bytes]:
-            db = database()
-            try:
-                async with db.transaction() as conn:
-                    await begin_snapshot(conn)
-                    async with aclosing(produce(conn)) as chunks:
-                        async for chunk in chunks:
-                            yield chunk
-            finally:
-                await db.close()
-
-        def chunks() -> AsyncIterator[bytes]:
-            if pool is None:
-                return on_request_database()
-            return pooled_chunks(pool.engine(), begin_snapshot, produce)
-
-        anonymous = caller.role == "anonymous"
-        client = (
-            f"address:{request.client.host if request.client else '?'}"
-            if anonymous
-            else f"subject:{caller.subject}"
-        )
-        return ExportStream(
-            chunks,
-            gate=gate,
-            client=client,
-            anonymous=anonymous,
-            stall_seconds=settings.export_stall_seconds,
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{code}-{name}"'},
-        )  # type: ignore[return-value]
-
-    return [Route("/exports/{code}/{file}", download)]
+    return routes(settings, database, pool)
 
 
 async def export_to_file(

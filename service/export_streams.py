@@ -1,4 +1,5 @@
-"""How bulk export streams are kept from taking the service's database connections.
+"""The /exports/ routes, and how their streams are kept from taking the service's database
+connections (the files themselves are service.bulk_export's).
 
 An export reads one REPEATABLE READ snapshot through a server-side cursor, so it holds its
 connection from the first row to the last; a client that stops reading would hold it
@@ -20,14 +21,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from db.session import RequestDatabase
+from service.auth import AuthError, caller_from_header, is_revoked
+from service.bulk_export import FORMATS, begin_snapshot, stream_csv, stream_popolo
 from service.settings import Settings
 
 log = logging.getLogger("registry.exports")
@@ -36,6 +45,10 @@ EXPORT_APPLICATION_NAME = "deputy-registry-export"
 RETRY_AFTER_SECONDS = 10
 TOO_MANY_EXPORTS = "TOO_MANY_EXPORTS"  # this client has its share running
 EXPORTS_BUSY = "EXPORTS_BUSY"  # every export place (or every anonymous one) is taken
+
+# A division code: 6 digits (GB/T 2260), 9 for townships. Checked before any SQL, so that a
+# NUL byte or any other junk in the path is a 400, not a driver error.
+REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
 
 Chunks = AsyncIterator[bytes]
 
@@ -168,7 +181,7 @@ class ExportStream:
             await refusal_response(refusal)(scope, receive, send)
             return
         try:
-            pump = asyncio.ensure_future(self._pump(send))
+            pump = asyncio.ensure_future(self._pump(send, scope.get("method") == "HEAD"))
             watch = asyncio.ensure_future(_until_disconnected(receive))
             try:
                 await asyncio.wait({pump, watch}, return_when=asyncio.FIRST_COMPLETED)
@@ -181,14 +194,16 @@ class ExportStream:
         finally:
             self.gate.leave(self.client, self.anonymous)
 
-    async def _pump(self, send: Send) -> None:
+    async def _pump(self, send: Send, head_only: bool = False) -> None:
+        if head_only:  # HEAD: the headers, without reading a row
+            await send({"type": "http.response.start", "status": 200, "headers": self._headers()})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
         chunks = self.chunks()
         try:
             # The first chunk before the headers: a database that is away still gets its 503.
             first = await anext(chunks, None)
-            headers = [(b"content-type", self.media_type.encode())]
-            headers += [(k.lower().encode(), v.encode()) for k, v in self.headers.items()]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.start", "status": 200, "headers": self._headers()})
             if first is not None:
                 if not await self._send_chunk(send, first):
                     return
@@ -198,6 +213,10 @@ class ExportStream:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await chunks.aclose()  # type: ignore[attr-defined]
+
+    def _headers(self) -> list[tuple[bytes, bytes]]:
+        headers = [(b"content-type", self.media_type.encode())]
+        return headers + [(k.lower().encode(), v.encode()) for k, v in self.headers.items()]
 
     async def _send_chunk(self, send: Send, chunk: bytes) -> bool:
         """Send one chunk; False when the client took nothing for `stall_seconds`."""
@@ -217,3 +236,91 @@ async def _until_disconnected(receive: Receive) -> None:
         message: Message = await receive()
         if message["type"] == "http.disconnect":
             return
+
+
+def _refused(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": message, "code": code}, status_code=status)
+
+
+def export_routes(
+    settings: Settings, database: Callable[[], RequestDatabase], pool: ExportPool | None = None
+) -> list[Route]:
+    """GET /exports/{regionCode}/{deputies|station-assignments|group-memberships|attendance}.csv
+    and GET /exports/{regionCode}/popolo.json.
+
+    Streams read on `pool`, the exports' own connections (service.export_streams); without
+    one (tests running every request on their own connection) on `database`."""
+    gate = ExportGate(
+        settings.export_pool_size, settings.export_anonymous_max, settings.export_per_client
+    )
+
+    async def download(request: Request) -> Response:
+        try:
+            caller = caller_from_header(settings, request.headers.get("authorization"))
+        except AuthError as refused:
+            return _refused(401, "UNAUTHENTICATED", str(refused))
+        code, name = request.path_params["code"].strip(), request.path_params["file"]
+        if name not in FORMATS:
+            return _refused(404, "UNKNOWN_EXPORT", f"exports: {', '.join(FORMATS)}")
+        if not REGION_CODE.fullmatch(code):
+            return _refused(
+                400, "INVALID_REGION_CODE", "A region code is 6 digits (9 for a township)."
+            )
+        media, kind = FORMATS[name]
+        # The checks on the request's connection, given back before the stream starts.
+        db = database()
+        try:
+            if await is_revoked(db, caller.token_id):
+                return _refused(401, "UNAUTHENTICATED", "The token has been revoked.")
+            found = await db.execute(
+                text("SELECT 1 FROM regions WHERE code = :code"), {"code": code}
+            )
+            if found.first() is None:
+                return _refused(404, "NOT_FOUND", f"no region with code {code!r}")
+        finally:
+            await db.close()
+
+        def produce(conn: AsyncConnection) -> AsyncIterator[bytes]:
+            if kind == "popolo":
+                return stream_popolo(conn, code, caller)
+            return stream_csv(conn, kind, code, caller)
+
+        async def on_request_database() -> AsyncIterator[bytes]:
+            db = database()
+            try:
+                async with db.transaction() as conn:
+                    await begin_snapshot(conn)
+                    async with aclosing(produce(conn)) as chunks:
+                        async for chunk in chunks:
+                            yield chunk
+            finally:
+                await db.close()
+
+        def chunks() -> AsyncIterator[bytes]:
+            if pool is None:
+                return on_request_database()
+            return pooled_chunks(pool.engine(), begin_snapshot, produce)
+
+        anonymous = caller.role == "anonymous"
+        client = (
+            f"address:{request.client.host if request.client else '?'}"
+            if anonymous
+            else f"subject:{caller.subject}"
+        )
+        return ExportStream(
+            chunks,
+            gate=gate,
+            client=client,
+            anonymous=anonymous,
+            stall_seconds=settings.export_stall_seconds,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{code}-{name}"'},
+        )  # type: ignore[return-value]
+
+    async def no_such_export(_: Request) -> Response:
+        return _refused(404, "UNKNOWN_EXPORT", "exports: /exports/{regionCode}/{file}")
+
+    return [
+        Route("/exports/{code}/{file}", download),
+        Route("/exports/{rest:path}", no_such_export),
+    ]

@@ -268,6 +268,8 @@ async def test_links_round_trip_in_place(
         ("/exports/999999/popolo.json", 404, "NOT_FOUND"),
         ("/exports/220400/popolo.json%00", 404, "UNKNOWN_EXPORT"),
         ("/exports/220400/nothing.csv", 404, "UNKNOWN_EXPORT"),
+        ("/exports/220400/popolo.json/more", 404, "UNKNOWN_EXPORT"),
+        ("/exports/%00", 404, "UNKNOWN_EXPORT"),
     ],
 )
 async def test_bad_export_paths_get_a_coded_json_answer(
@@ -290,3 +292,27 @@ async def test_bad_tokens_on_exports_get_a_code(http: httpx.AsyncClient) -> None
     )
     assert response.status_code == 401
     assert response.json()["code"] == "UNAUTHENTICATED"
+
+
+async def test_head_of_an_export_reads_no_rows(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17, point 4: HEAD of an export answers its headers without streaming the file
+    (a HEAD costs no export's worth of reading)."""
+    from service import export_streams
+
+    streamed: list[str] = []
+    original = export_streams.stream_csv
+
+    def counted(conn: AsyncConnection, kind: str, code: str, caller: Caller) -> Any:
+        streamed.append(kind)
+        return original(conn, kind, code, caller)
+
+    monkeypatch.setattr(export_streams, "stream_csv", counted)
+    response = await http.head(f"/exports/{REGION}/deputies.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content == b""
+    assert streamed == []
+    assert (await http.get(f"/exports/{REGION}/deputies.csv")).text.startswith("\ufeffid_number")
+    assert streamed == ["deputies"]
