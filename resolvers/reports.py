@@ -6,6 +6,8 @@ the enum itself (`enum_range(NULL::level)`), LEFT JOINed to the counts.
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +17,8 @@ from db.deputies import Deputy as DeputyRow
 from db.enums import Level
 from db.session import RequestDatabase
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
+from service.context import Caller
+from service.permissions import can_see_personal
 
 deputies = DeputyRow.__table__
 BY_PINYIN = Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
@@ -57,6 +61,72 @@ GROUPS_WHOLE = (
 )
 GROUPS_BY_CHILD = "SELECT code AS grp FROM regions WHERE parent_code = :code"
 
+
+class ReportArgumentError(ValueError):
+    """An argument no report accepts; both surfaces (GraphQL and CSV) show it with its code."""
+
+    def __init__(self, message: str, code: str = "INVALID_VALUE") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class AgeDetail(enum.Enum):
+    """How finely a report may count ages (under 40) for a caller. The exact birth date is
+    personal data: a count to the day over a small region, asked for day after day, would
+    give it away, so a caller who may not see it gets ages by the public birth year."""
+
+    YEAR = "YEAR"  # age = the year of asOf - the birth year, for everyone
+    DAY_INSIDE = "DAY_INSIDE"  # to the day for deputies living in the report's region
+    DAY = "DAY"  # to the day for everyone
+
+
+def age_detail(caller: Caller, lineage: Sequence[str]) -> AgeDetail:
+    """The caller's age detail for a report over the region with this lineage (the rule on
+    personal data itself is service.permissions.can_see_personal)."""
+    if can_see_personal(caller, ()):  # even someone living in no region: everyone's
+        return AgeDetail.DAY
+    if can_see_personal(caller, lineage):  # those living in the region's subtree
+        return AgeDetail.DAY_INSIDE
+    return AgeDetail.YEAR
+
+
+def check_as_of(as_of: date | None) -> None:
+    """asOf is bounded to what the registry knows: today at the latest."""
+    today = date.today()
+    if as_of is not None and as_of > today:
+        raise ReportArgumentError(
+            f"asOf ({as_of}) is after today ({today}): the registry knows only the past."
+        )
+
+
+def check_span(start: date, end: date) -> None:
+    if end < start:
+        raise ReportArgumentError(f"`to` ({end}) is before `from` ({start}).")
+
+
+# Whether a counted deputy's age is counted to the day (the caller may see the birth date).
+LIVES_INSIDE = """EXISTS (SELECT 1 FROM regions lr WHERE lr.code = d.locality_code
+                          AND lr.lineage @> ARRAY[CAST(:code AS varchar)])"""
+
+
+def _by_day(ages: AgeDetail, scope: str) -> str:
+    if ages is AgeDetail.DAY:
+        return "true"
+    if ages is AgeDetail.DAY_INSIDE:
+        # A LOCALITY report counts only deputies living inside; a CONGRESSES report may
+        # count a congress's deputies who live elsewhere.
+        return "true" if scope == "LOCALITY" else LIVES_INSIDE
+    return "false"
+
+
+# Under 40 on a day: born in a year after (the day's year - 40), which the public birth
+# year settles, or, where the caller may see the birth date, born after the day 40 years
+# before (which adds those born in the year (the day's year - 40) after that day).
+UNDER_40 = """
+    d.birth_year >= extract(year FROM CAST(:as_of AS date)) - 39
+    OR ({by_day} AND d.birth_date > CAST(CAST(:as_of AS date) - interval '40 years' AS date))
+"""
+
 COMPOSITION = """
 WITH subtree AS ({subtree}),
 counted AS ({counted}),
@@ -67,11 +137,7 @@ figures AS (
            count(*) FILTER (WHERE d.gender = 'FEMALE') AS female,
            count(*) FILTER (WHERE d.is_grassroots) AS grassroots,
            count(*) FILTER (WHERE d.ethnicity IS NOT NULL AND d.ethnicity <> '汉族') AS minority,
-           count(*) FILTER (WHERE
-               CASE WHEN d.birth_date IS NOT NULL
-                    THEN d.birth_date > (coalesce(CAST(:as_of AS date), current_date) - interval '40 years')
-                    ELSE extract(year FROM coalesce(CAST(:as_of AS date), current_date)) - d.birth_year < 40
-               END) AS under40
+           count(*) FILTER (WHERE {under40}) AS under40
     FROM counted c JOIN deputies d ON d.id = c.deputy_id
     GROUP BY c.grp, c.level
 )
@@ -96,9 +162,9 @@ class LevelComposition:
 
 
 # Today's figures from the running totals (db/reports.py): the rows of the region (or of
-# each child) itself. Under 40 is "born after this day 40 years ago", so the totals' birth
-# years settle it except for deputies born in that boundary year with a known date: those
-# few are counted from the mandates.
+# each child) itself. The totals' birth years settle under 40 by the year; where the caller
+# may see birth dates, the deputies born in the boundary year after this day 40 years ago
+# are added, counted from the mandates ({boundary}).
 COMPOSITION_NOW = """
 WITH groups AS ({groups}),
 today AS (SELECT CAST(current_date - interval '40 years' AS date) AS cutoff),
@@ -112,21 +178,7 @@ counts AS (
     WHERE rc.scope = :scope AND rc.level IS NOT NULL AND rc.region_code IN (SELECT grp FROM groups)
     GROUP BY rc.region_code, rc.level
 ),
-born_late AS (
-    SELECT DISTINCT m.deputy_id, m.level, r.lineage
-    FROM deputies d
-    JOIN mandates m ON m.deputy_id = d.id AND m.status = 'ACTIVE'
-    {region_join}
-    -- A date range (ix_deputies_birth_date): born after the cutoff, in the cutoff's year.
-    WHERE d.birth_date > (SELECT cutoff FROM today)
-      AND d.birth_date < (SELECT CAST(date_trunc('year', cutoff) + interval '1 year' AS date)
-                          FROM today)
-),
-boundary AS (
-    SELECT g.grp, b.level, count(*) AS n
-    FROM born_late b JOIN groups g ON g.grp = ANY(b.lineage)
-    GROUP BY g.grp, b.level
-)
+{boundary}
 SELECT g.grp, l.level,
        coalesce(c.deputies, 0), coalesce(c.female, 0), coalesce(c.grassroots, 0),
        coalesce(c.minority, 0), coalesce(c.under40, 0) + coalesce(b.n, 0)
@@ -136,21 +188,47 @@ LEFT JOIN counts c ON c.grp = g.grp AND c.level = l.level
 LEFT JOIN boundary b ON b.grp = g.grp AND b.level = l.level
 ORDER BY g.grp, l.level
 """
+BOUNDARY = """
+born_late AS (
+    SELECT DISTINCT m.deputy_id, m.level, r.lineage
+    FROM deputies d
+    JOIN mandates m ON m.deputy_id = d.id AND m.status = 'ACTIVE'
+    {region_join}
+    -- A date range (ix_deputies_birth_date): born after the cutoff, in the cutoff's year.
+    WHERE d.birth_date > (SELECT cutoff FROM today)
+      AND d.birth_date < (SELECT CAST(date_trunc('year', cutoff) + interval '1 year' AS date)
+                          FROM today)
+      AND {by_day}
+),
+boundary AS (
+    SELECT g.grp, b.level, count(*) AS n
+    FROM born_late b JOIN groups g ON g.grp = ANY(b.lineage)
+    GROUP BY g.grp, b.level
+)"""
+NO_BOUNDARY = (
+    "boundary AS (SELECT NULL::varchar AS grp, NULL::level AS level, 0::bigint AS n WHERE false)"
+)
 REGION_OF = {
     "CONGRESSES": "JOIN congresses c ON c.id = m.congress_id JOIN regions r ON r.code = c.region_code",
     "LOCALITY": "JOIN regions r ON r.code = d.locality_code",
 }
 
 
-def _composition_sql(scope: str, by_child: bool, as_of: date | None) -> str:
+def _composition_sql(scope: str, by_child: bool, as_of: date | None, ages: AgeDetail) -> str:
+    by_day = _by_day(ages, scope)
+    groups = GROUPS_BY_CHILD if by_child else GROUPS_WHOLE
     if as_of is None:
-        return COMPOSITION_NOW.format(
-            groups=GROUPS_BY_CHILD if by_child else GROUPS_WHOLE, region_join=REGION_OF[scope]
+        boundary = (
+            NO_BOUNDARY
+            if ages is AgeDetail.YEAR
+            else BOUNDARY.format(region_join=REGION_OF[scope], by_day=by_day)
         )
+        return COMPOSITION_NOW.format(groups=groups, boundary=boundary)
     return COMPOSITION.format(
         subtree=BY_CHILD if by_child else WHOLE,
         counted=COUNTED[scope].format(in_force=MANDATE_IN_FORCE),
-        groups=GROUPS_BY_CHILD if by_child else GROUPS_WHOLE,
+        groups=groups,
+        under40=UNDER_40.format(by_day=by_day),
     )
 
 
@@ -159,10 +237,15 @@ def _zeros() -> list[LevelComposition]:
 
 
 async def composition(
-    db: RequestDatabase, code: str, scope: str, as_of: date | None, by_child: bool = False
+    db: RequestDatabase,
+    code: str,
+    scope: str,
+    as_of: date | None,
+    by_child: bool = False,
+    ages: AgeDetail = AgeDetail.YEAR,
 ) -> dict[str, list[LevelComposition]]:
     """Per group (the region, or each child) the make-up of its deputies at each level."""
-    sql = _composition_sql(scope, by_child, as_of)
+    sql = _composition_sql(scope, by_child, as_of, ages)
     rows = await db.execute(text(sql), {"code": code, "as_of": as_of, "scope": scope})
     found: dict[str, list[LevelComposition]] = {}
     for grp, level, *figures in rows:
@@ -170,6 +253,21 @@ async def composition(
     if not by_child and code not in found:
         found[code] = _zeros()
     return found
+
+
+async def composition_for(
+    db: RequestDatabase,
+    caller: Caller,
+    lineage: Sequence[str],
+    scope: str,
+    as_of: date | None,
+    by_child: bool = False,
+) -> dict[str, list[LevelComposition]]:
+    """The composition report as this caller may have it, for GraphQL and CSV alike: asOf
+    bounded to today, ages as finely as the caller may see birth dates in the region."""
+    check_as_of(as_of)
+    code = lineage[-1]
+    return await composition(db, code, scope, as_of, by_child, age_detail(caller, lineage))
 
 
 ATTENDANCE = """

@@ -125,11 +125,32 @@ async def _region(info: Info, code: str) -> Region:
     return region
 
 
+def _refused(error: compute.ReportArgumentError) -> GraphQLError:
+    return GraphQLError(str(error), extensions={"code": error.code})
+
+
 def _check_dates(start: date, end: date) -> None:
-    if end < start:
-        raise GraphQLError(
-            f"`to` ({end}) is before `from` ({start}).", extensions={"code": "INVALID_VALUE"}
+    try:
+        compute.check_span(start, end)
+    except compute.ReportArgumentError as bad:
+        raise _refused(bad) from None
+
+
+async def _composition(
+    info: Info, region: Region, scope: RegionScope | None, as_of: date | None, by_child: bool
+) -> dict[str, list[compute.LevelComposition]]:
+    """The same computation as the CSV download (service/exports.py), for this caller."""
+    try:
+        return await compute.composition_for(
+            info.context.db,
+            info.context.caller,
+            region.lineage,
+            (scope or RegionScope.CONGRESSES).value,
+            as_of,
+            by_child=by_child,
         )
+    except compute.ReportArgumentError as bad:
+        raise _refused(bad) from None
 
 
 async def _children(info: Info, figures: dict[str, object]) -> list[Region]:
@@ -144,7 +165,9 @@ async def _children(info: Info, figures: dict[str, object]) -> list[Region]:
 class Reports:
     @strawberry.field(
         description="Per level, the active deputies of the region's subtree (scope defaults to "
-        "CONGRESSES)."
+        "CONGRESSES). asOf is today at the latest. under40 counts by birth year (born in "
+        "asOf's year - 39 or later) unless the caller may see the birth dates of the region's "
+        "deputies; then to the day."
     )
     async def composition(
         self,
@@ -154,9 +177,7 @@ class Reports:
         as_of: date | None = None,
     ) -> list[LevelComposition]:
         region = await _region(info, region_code)
-        found = await compute.composition(
-            info.context.db, region.code, (scope or RegionScope.CONGRESSES).value, as_of
-        )
+        found = await _composition(info, region, scope, as_of, by_child=False)
         return [LevelComposition.of(f) for f in found[region.code]]
 
     @strawberry.field(description="The same, one row per child region, for drill-down.")
@@ -168,13 +189,7 @@ class Reports:
         as_of: date | None = None,
     ) -> list[RegionComposition]:
         region = await _region(info, region_code)
-        found = await compute.composition(
-            info.context.db,
-            region.code,
-            (scope or RegionScope.CONGRESSES).value,
-            as_of,
-            by_child=True,
-        )
+        found = await _composition(info, region, scope, as_of, by_child=True)
         return [
             RegionComposition(
                 region=child, levels=[LevelComposition.of(f) for f in found[child.code]]

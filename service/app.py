@@ -246,7 +246,7 @@ def create_app(
             *live_routes(live),
             *health_routes(database or pooled, settings, readiness_pool),
             metrics_route(lambda: state.get("engine"), lambda: state.get("reads")),
-            *report_routes(database or pooled),
+            *report_routes(settings, database or pooled),
             *import_routes(settings, database or pooled),
             *export_routes(settings, database or pooled, export_pool),
             static_mount(),

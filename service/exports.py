@@ -1,17 +1,26 @@
 """Reports as CSV downloads (UTF-8 with BOM, so Excel shows the Chinese names), at
-/reports/<report>.csv with the same arguments as the GraphQL fields."""
+/reports/<report>.csv with the same arguments as the GraphQL fields.
+
+A request is authenticated exactly as /graphql is (service.auth: a bad, expired or revoked
+token is 401), and the caller is passed to the same report code (resolvers/reports.py), so
+the role rules on personal data (ages by birth year for callers who may not see birth
+dates) hold here as in GraphQL. Every parameter is checked before any SQL runs: a bad value
+gets 400 with a JSON body {"error": sentence, "code": stable code}.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from db.activities import ActivityKind
@@ -21,6 +30,9 @@ from resolvers import activities as activity_figures
 from resolvers import reports as compute
 from resolvers import suggestions as suggestion_figures
 from resolvers.ids import decode_int_id
+from service.auth import AuthError, caller_from_header, is_revoked
+from service.context import Caller
+from service.settings import Settings
 
 regions = RegionRow.__table__
 COMPOSITION_HEADER = ["level", "deputies", "female", "grassroots", "minority", "under40"]
@@ -32,42 +44,93 @@ ACTIVITY_HEADER = [
     "problems_resolved",
 ]
 
+MAX_PARAMETER = 200  # characters; the longest good value (a list of kinds) is far shorter
+REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+YEAR = re.compile(r"[0-9]{4}")
+# NUL and the other control characters: no parameter of any report contains one.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 class BadArgument(Exception):
-    pass
+    def __init__(self, message: str, code: str = "INVALID_VALUE") -> None:
+        super().__init__(message)
+        self.code = code
 
 
-def _arg(request: Request, name: str) -> str:
-    value = request.query_params.get(name)
-    if not value:
-        raise BadArgument(f"missing argument {name!r}")
-    return value
+def _shown(value: str) -> str:
+    """A value as an error message may quote it: escaped, and short."""
+    return repr(value if len(value) <= 40 else value[:40] + "…")
 
 
-def _date(request: Request, name: str, required: bool = True) -> date | None:
-    value = request.query_params.get(name)
-    if not value:
-        if required:
-            raise BadArgument(f"missing argument {name!r} (YYYY-MM-DD)")
-        return None
+@dataclass(frozen=True)
+class Args:
+    """The query parameters of one request, every one already checked for NUL bytes,
+    control characters and length."""
+
+    values: dict[str, str]
+    caller: Caller
+
+    @classmethod
+    def of(cls, request: Request, caller: Caller) -> Args:
+        values = dict(request.query_params)
+        for name, value in values.items():
+            if len(name) > MAX_PARAMETER or CONTROL.search(name):
+                raise BadArgument("A parameter name is too long or holds a control character.")
+            if len(value) > MAX_PARAMETER:
+                raise BadArgument(f"{name!r} is longer than {MAX_PARAMETER} characters.")
+            if CONTROL.search(value):
+                raise BadArgument(f"{name!r} holds a NUL byte or another control character.")
+        return cls(values, caller)
+
+    def optional(self, name: str) -> str | None:
+        """The value, or None when missing or empty."""
+        return self.values.get(name) or None
+
+    def required(self, name: str, what: str) -> str:
+        value = self.optional(name)
+        if value is None:
+            raise BadArgument(f"The argument {name!r} ({what}) is missing.", "MISSING_ARGUMENT")
+        return value
+
+    def date(self, name: str) -> date:
+        return _as_date(name, self.required(name, "YYYY-MM-DD"))
+
+    def optional_date(self, name: str) -> date | None:
+        value = self.optional(name)
+        return None if value is None else _as_date(name, value)
+
+    def year(self) -> int:
+        value = self.required("year", "a year, e.g. 2024")
+        if not YEAR.fullmatch(value):
+            raise BadArgument(f"'year' is a year of four digits, e.g. 2024, not {_shown(value)}.")
+        return int(value)
+
+    def id(self, name: str, type_name: str) -> int:
+        key = decode_int_id(self.required(name, f"a {type_name} ID"), type_name)
+        if key is None:
+            raise BadArgument(f"{name!r} is not a {type_name} ID.", "NOT_FOUND")
+        return key
+
+    def scope(self) -> str:
+        scope = (self.optional("scope") or "CONGRESSES").upper()
+        if scope not in compute.COUNTED:
+            raise BadArgument("'scope' is CONGRESSES or LOCALITY.")
+        return scope
+
+    def span(self) -> tuple[date, date]:
+        start, end = self.date("from"), self.date("to")
+        compute.check_span(start, end)
+        return start, end
+
+
+def _as_date(name: str, value: str) -> date:
     try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadArgument(f"{name!r} is not a date (YYYY-MM-DD): {value!r}") from exc
-
-
-def _scope(request: Request) -> str:
-    scope = request.query_params.get("scope", "CONGRESSES").upper()
-    if scope not in compute.COUNTED:
-        raise BadArgument("scope is CONGRESSES or LOCALITY")
-    return scope
-
-
-def _id(request: Request, name: str, type_name: str) -> int:
-    key = decode_int_id(_arg(request, name), type_name)
-    if key is None:
-        raise BadArgument(f"{name!r} is not a {type_name} ID")
-    return key
+        if ISO_DATE.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise BadArgument(f"{name!r} is not a date (YYYY-MM-DD): {_shown(value)}.")
 
 
 async def _names(db: RequestDatabase, codes: list[str]) -> dict[str, str]:
@@ -75,11 +138,20 @@ async def _names(db: RequestDatabase, codes: list[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
-async def _region(db: RequestDatabase, request: Request) -> str:
-    code = _arg(request, "regionCode").strip()
-    if not await _names(db, [code]):
-        raise BadArgument(f"no region with code {code!r}")
-    return code
+async def _lineage(db: RequestDatabase, args: Args) -> list[str]:
+    """The lineage of the region named by regionCode (the region's own code last)."""
+    code = args.required("regionCode", "a division code").strip()
+    if not REGION_CODE.fullmatch(code):
+        raise BadArgument(f"'regionCode' is a division code of 6 or 9 digits, not {_shown(code)}.")
+    found = await db.execute(select(regions.c.lineage).where(regions.c.code == code))
+    lineage = found.scalar_one_or_none()
+    if lineage is None:
+        raise BadArgument(f"No region with code {code!r}.", "NOT_FOUND")
+    return list(lineage)
+
+
+async def _region(db: RequestDatabase, args: Args) -> str:
+    return (await _lineage(db, args))[-1]
 
 
 def _composition_rows(levels: list[compute.LevelComposition]) -> list[list[Any]]:
@@ -95,16 +167,18 @@ def _activity_row(a: compute.StationActivity) -> list[Any]:
 Table = tuple[list[str], list[list[Any]]]
 
 
-async def composition(db: RequestDatabase, request: Request) -> Table:
-    code = await _region(db, request)
-    found = await compute.composition(db, code, _scope(request), _date(request, "asOf", False))
-    return COMPOSITION_HEADER, _composition_rows(found[code])
+async def composition(db: RequestDatabase, args: Args) -> Table:
+    lineage = await _lineage(db, args)
+    found = await compute.composition_for(
+        db, args.caller, lineage, args.scope(), args.optional_date("asOf")
+    )
+    return COMPOSITION_HEADER, _composition_rows(found[lineage[-1]])
 
 
-async def composition_by_child(db: RequestDatabase, request: Request) -> Table:
-    code = await _region(db, request)
-    found = await compute.composition(
-        db, code, _scope(request), _date(request, "asOf", False), by_child=True
+async def composition_by_child(db: RequestDatabase, args: Args) -> Table:
+    lineage = await _lineage(db, args)
+    found = await compute.composition_for(
+        db, args.caller, lineage, args.scope(), args.optional_date("asOf"), by_child=True
     )
     names = await _names(db, list(found))
     rows = [
@@ -115,12 +189,9 @@ async def composition_by_child(db: RequestDatabase, request: Request) -> Table:
     return ["region_code", "region_name", *COMPOSITION_HEADER], rows
 
 
-async def attendance(db: RequestDatabase, request: Request) -> Table:
-    try:
-        year = int(_arg(request, "year"))
-    except ValueError as exc:
-        raise BadArgument("year is a whole number") from exc
-    figures = await compute.attendance(db, _id(request, "committeeId", "Committee"), year)
+async def attendance(db: RequestDatabase, args: Args) -> Table:
+    committee, year = args.id("committeeId", "Committee"), args.year()
+    figures = await compute.attendance(db, committee, year)
     header = [
         "meetings",
         "person_times",
@@ -137,51 +208,43 @@ async def attendance(db: RequestDatabase, request: Request) -> Table:
     ]
 
 
-async def contact_coverage(db: RequestDatabase, request: Request) -> Table:
-    deputies, covered = await compute.contact_coverage(db, _id(request, "congressId", "Congress"))
+async def contact_coverage(db: RequestDatabase, args: Args) -> Table:
+    deputies, covered = await compute.contact_coverage(db, args.id("congressId", "Congress"))
     return ["deputies", "covered", "ratio"], [
         [deputies, covered, f"{covered / deputies:.4f}" if deputies else "0"]
     ]
 
 
-async def station_activity(db: RequestDatabase, request: Request) -> Table:
-    code = await _region(db, request)
-    found = await compute.station_activity(db, code, _date(request, "from"), _date(request, "to"))  # type: ignore[arg-type]
+async def station_activity(db: RequestDatabase, args: Args) -> Table:
+    start, end = args.span()
+    code = await _region(db, args)
+    found = await compute.station_activity(db, code, start, end)
     return ACTIVITY_HEADER, [_activity_row(found[code])]
 
 
-async def station_activity_by_child(db: RequestDatabase, request: Request) -> Table:
-    code = await _region(db, request)
-    found = await compute.station_activity(
-        db,
-        code,
-        _date(request, "from"),
-        _date(request, "to"),
-        by_child=True,  # type: ignore[arg-type]
-    )
+async def station_activity_by_child(db: RequestDatabase, args: Args) -> Table:
+    start, end = args.span()
+    code = await _region(db, args)
+    found = await compute.station_activity(db, code, start, end, by_child=True)
     names = await _names(db, list(found))
     rows = [[child, names[child], *_activity_row(found[child])] for child in sorted(found)]
     return ["region_code", "region_name", *ACTIVITY_HEADER], rows
 
 
-async def station_coverage(db: RequestDatabase, request: Request) -> Table:
-    code = await _region(db, request)
+async def station_coverage(db: RequestDatabase, args: Args) -> Table:
+    code = await _region(db, args)
     rows = await compute.station_coverage(db, code)
     return ["level", "deputies", "in_station"], [[lv.name, n, s] for lv, n, s in rows]
 
 
-def _suggestion_args(request: Request) -> tuple[int, int, date]:
+def _suggestion_args(args: Args) -> tuple[int, int, date]:
     """congressId, year and asOf (today when not given) of the suggestion reports."""
-    try:
-        year = int(_arg(request, "year"))
-    except ValueError as exc:
-        raise BadArgument("year is a whole number") from exc
-    congress = _id(request, "congressId", "Congress")
-    return congress, year, _date(request, "asOf", False) or date.today()
+    congress, year = args.id("congressId", "Congress"), args.year()
+    return congress, year, args.optional_date("asOf") or date.today()
 
 
-async def suggestions(db: RequestDatabase, request: Request) -> Table:
-    t = await suggestion_figures.suggestion_totals(db, *_suggestion_args(request))
+async def suggestions(db: RequestDatabase, args: Args) -> Table:
+    t = await suggestion_figures.suggestion_totals(db, *_suggestion_args(args))
     header = [
         "submitted",
         "assigned",
@@ -195,16 +258,16 @@ async def suggestions(db: RequestDatabase, request: Request) -> Table:
     return header, [[*row, f"{t.satisfaction_ratio:.4f}"]]
 
 
-async def suggestions_by_category(db: RequestDatabase, request: Request) -> Table:
-    args = _suggestion_args(request)
-    top = await suggestion_figures.suggestions_by_category(db, *args, top=True)
-    sub = await suggestion_figures.suggestions_by_category(db, *args, top=False)
+async def suggestions_by_category(db: RequestDatabase, args: Args) -> Table:
+    given = _suggestion_args(args)
+    top = await suggestion_figures.suggestions_by_category(db, *given, top=True)
+    sub = await suggestion_figures.suggestions_by_category(db, *given, top=False)
     rows = [[c.code, c.name, n] for c, n in sorted(top + sub, key=lambda pair: pair[0].code)]
     return ["code", "category", "suggestions"], rows
 
 
-async def suggestions_by_unit(db: RequestDatabase, request: Request) -> Table:
-    units = await suggestion_figures.suggestions_by_unit(db, *_suggestion_args(request))
+async def suggestions_by_unit(db: RequestDatabase, args: Args) -> Table:
+    units = await suggestion_figures.suggestions_by_unit(db, *_suggestion_args(args))
     header = ["unit", "assigned", "replied", "replied_on_time", "overdue", "satisfied"]
     rows = [
         [u.unit, u.assigned, u.replied, u.replied_on_time, u.overdue, u.satisfied] for u in units
@@ -212,21 +275,26 @@ async def suggestions_by_unit(db: RequestDatabase, request: Request) -> Table:
     return header, rows
 
 
-async def activity_participation(db: RequestDatabase, request: Request) -> Table:
-    code = await _region(db, request)
-    given = request.query_params.get("kinds")
+def _kinds(args: Args) -> tuple[ActivityKind, ...] | None:
+    given = args.optional("kinds")
+    if given is None:
+        return None
     try:
-        kinds = tuple(ActivityKind[k.strip().upper()] for k in given.split(",")) if given else None
-    except KeyError as exc:
+        return tuple(ActivityKind[k.strip().upper()] for k in given.split(","))
+    except KeyError:
         names = ", ".join(k.name for k in ActivityKind)
-        raise BadArgument(f"kinds is a comma-separated list of {names}") from exc
-    start, end = _date(request, "from"), _date(request, "to")
-    assert start is not None and end is not None
+        raise BadArgument(f"'kinds' is a comma-separated list of {names}.") from None
+
+
+async def activity_participation(db: RequestDatabase, args: Args) -> Table:
+    start, end = args.span()
+    kinds = _kinds(args)
+    code = await _region(db, args)
     pairs = await activity_figures.participation(db, code, start, end, kinds)
     return ["level", "person_times"], [[level.name, n] for level, n in pairs]
 
 
-REPORTS: dict[str, Callable[[RequestDatabase, Request], Awaitable[Table]]] = {
+REPORTS: dict[str, Callable[[RequestDatabase, Args], Awaitable[Table]]] = {
     "composition": composition,
     "composition-by-child": composition_by_child,
     "attendance": attendance,
@@ -249,26 +317,40 @@ def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def report_routes(database: Callable[[], RequestDatabase]) -> list[Route]:
+def refusal(status: int, code: str, message: str) -> JSONResponse:
+    """Every answer that is not a report: a sentence and a stable code, never CSV."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": message, "code": code}, status_code=status, headers=headers)
+
+
+def report_routes(settings: Settings, database: Callable[[], RequestDatabase]) -> list[Route]:
     async def download(request: Request) -> Response:
+        # Authenticated exactly as /graphql: a token that is refused there is refused here.
+        try:
+            caller = caller_from_header(settings, request.headers.get("authorization"))
+        except AuthError as refused:
+            return refusal(401, "UNAUTHENTICATED", str(refused))
         name = request.path_params["report"]
         report = REPORTS.get(name)
         if report is None:
-            return PlainTextResponse(
-                f"no report {name!r}; reports: {', '.join(REPORTS)}", status_code=404
-            )
+            return refusal(404, "NOT_FOUND", f"No such report; reports: {', '.join(REPORTS)}.")
+        try:
+            args = Args.of(request, caller)
+        except BadArgument as bad:
+            return refusal(400, bad.code, str(bad))
         db = database()
         try:
-            header, rows = await report(db, request)
-        except BadArgument as bad:
-            return PlainTextResponse(f"{bad}", status_code=400)
+            if await is_revoked(db, caller.token_id):
+                return refusal(401, "UNAUTHENTICATED", "The token has been revoked.")
+            header, rows = await report(db, args)
+        except (BadArgument, compute.ReportArgumentError) as bad:
+            return refusal(400, bad.code, str(bad))
         finally:
             await db.close()
-        filename = f"{name}.csv"
         return Response(
             to_csv(header, rows),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
 
     return [Route("/reports/{report}.csv", download)]
