@@ -323,6 +323,14 @@ class MaskUnexpectedErrors(SchemaExtension):
         )
         if timeout is not None and first_timeout is not None:
             _log_timeout(first_timeout, timeout.path, operation, 1 + repeats.get("TIMEOUT", 0))
+        unavailable = kept.get(("DATABASE_UNAVAILABLE", ""))
+        if unavailable is not None:
+            log.warning(
+                "Database unavailable in operation %s at path %s (%d fields without an answer)",
+                operation or "(anonymous)",
+                _path_text(unavailable.path),
+                1 + repeats.get("DATABASE_UNAVAILABLE", 0),
+            )
         return self._capped(list(kept.values()))
 
     def _replacement(

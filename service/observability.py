@@ -137,6 +137,8 @@ def describe_document(query: str, operation_name: str | None) -> tuple[str, str 
             if kind is TokenKind.BRACE_L:
                 if depth == 0 and first is None:
                     first = ("query", None)  # the { ... } shorthand is an anonymous query
+                    if operation_name is None:
+                        return first  # the one that runs: no need to read further
                 depth += 1
             elif kind is TokenKind.BRACE_R:
                 depth -= 1

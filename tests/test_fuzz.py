@@ -13,6 +13,8 @@ error, a 4xx answer's too, must carry `extensions.code`.
 from __future__ import annotations
 
 import asyncio
+import http.client
+import json
 import re
 import socket
 import threading
@@ -266,3 +268,32 @@ def test_no_request_leaves_a_connection_behind(server: Server, real_ids: list[st
             if server.checked_out() > held:
                 leaks.append(query)
     assert not leaks, f"connections still checked out after: {leaks}"
+
+
+def test_malformed_bodies_get_a_coded_400_and_keep_the_connection(server: Server) -> None:
+    """Issue 17, point 9: over one keep-alive connection to the running server, a JSON body
+    nested 2,000 levels deep and a body that is not UTF-8 each get a 400 with a JSON error
+    (BAD_REQUEST), not a plain-text 500 and a reset connection; the next request on the
+    same connection is answered."""
+    nested = (
+        b'{"query": "{ __typename }", "variables": {"a": ' + b'{"a": ' * 2000 + b"1" + b"}" * 2002
+    )
+    bodies = [nested, b'{"query": "{ __typename \xff }"}', b'{"query": "{ __typename }"}']
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        answers = []
+        for raw in bodies:
+            # On a connection the server had closed, this would raise (no reconnecting).
+            connection.request(
+                "POST", "/graphql", body=raw, headers={"content-type": "application/json"}
+            )
+            response = connection.getresponse()
+            answers.append((response.status, json.loads(response.read())))
+            assert not response.will_close
+    finally:
+        connection.close()
+    for status, body in answers[:2]:
+        assert status == 400, body
+        assert body["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
+    assert answers[2] == (200, {"data": {"__typename": "Query"}})
