@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
@@ -123,7 +123,7 @@ def _params(code: str, caller: Caller) -> dict[str, Any]:
 
 async def stream_csv(
     conn: AsyncConnection, kind: str, code: str, caller: Caller
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The kind's CSV (UTF-8 with a BOM, for Excel), header first."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -248,7 +248,9 @@ def popolo_sections(caller: Caller) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-async def stream_popolo(conn: AsyncConnection, code: str, caller: Caller) -> AsyncIterator[bytes]:
+async def stream_popolo(
+    conn: AsyncConnection, code: str, caller: Caller
+) -> AsyncGenerator[bytes, None]:
     """{"persons": [...], "organizations": [...], ...}, one object per line."""
     params = _params(code, caller)
     yield b"{"

@@ -23,7 +23,7 @@ import contextlib
 import logging
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -50,7 +50,7 @@ EXPORTS_BUSY = "EXPORTS_BUSY"  # every export place (or every anonymous one) is 
 # NUL byte or any other junk in the path is a 400, not a driver error.
 REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
 
-Chunks = AsyncIterator[bytes]
+Chunks = AsyncGenerator[bytes, None]
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class ExportPool:
 
 async def pooled_chunks(
     engine: AsyncEngine,
-    begin: Callable[[AsyncConnection], object],
+    begin: Callable[[AsyncConnection], Awaitable[None]],
     produce: Callable[[AsyncConnection], Chunks],
 ) -> Chunks:
     """`produce`'s chunks read on a connection of `engine` in one read-only transaction. An
@@ -129,7 +129,7 @@ async def pooled_chunks(
     chunks = produce(conn)
     try:
         await conn.begin()
-        await begin(conn)  # type: ignore[misc]
+        await begin(conn)
         async for chunk in chunks:
             yield chunk
         await conn.rollback()  # read only: nothing to commit
@@ -139,7 +139,7 @@ async def pooled_chunks(
             with contextlib.suppress(Exception):
                 await conn.invalidate()
             with contextlib.suppress(Exception):
-                await chunks.aclose()  # type: ignore[attr-defined]
+                await chunks.aclose()
         with contextlib.suppress(Exception):
             await conn.close()
 
@@ -189,8 +189,9 @@ class ExportStream:
                 for task in (pump, watch):
                     task.cancel()
                 await asyncio.gather(pump, watch, return_exceptions=True)
-            if not pump.cancelled() and pump.exception() is not None:
-                raise pump.exception()  # type: ignore[misc]
+            failure = None if pump.cancelled() else pump.exception()
+            if failure is not None:
+                raise failure
         finally:
             self.gate.leave(self.client, self.anonymous)
 
@@ -212,7 +213,7 @@ class ExportStream:
                         return
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
-            await chunks.aclose()  # type: ignore[attr-defined]
+            await chunks.aclose()
 
     def _headers(self) -> list[tuple[bytes, bytes]]:
         headers = [(b"content-type", self.media_type.encode())]
@@ -254,7 +255,7 @@ def export_routes(
         settings.export_pool_size, settings.export_anonymous_max, settings.export_per_client
     )
 
-    async def download(request: Request) -> Response:
+    async def download(request: Request) -> Response | ExportStream:
         try:
             caller = caller_from_header(settings, request.headers.get("authorization"))
         except AuthError as refused:
@@ -280,12 +281,12 @@ def export_routes(
         finally:
             await db.close()
 
-        def produce(conn: AsyncConnection) -> AsyncIterator[bytes]:
+        def produce(conn: AsyncConnection) -> Chunks:
             if kind == "popolo":
                 return stream_popolo(conn, code, caller)
             return stream_csv(conn, kind, code, caller)
 
-        async def on_request_database() -> AsyncIterator[bytes]:
+        async def on_request_database() -> Chunks:
             db = database()
             try:
                 async with db.transaction() as conn:
@@ -296,7 +297,7 @@ def export_routes(
             finally:
                 await db.close()
 
-        def chunks() -> AsyncIterator[bytes]:
+        def chunks() -> Chunks:
             if pool is None:
                 return on_request_database()
             return pooled_chunks(pool.engine(), begin_snapshot, produce)
@@ -315,7 +316,7 @@ def export_routes(
             stall_seconds=settings.export_stall_seconds,
             media_type=media,
             headers={"Content-Disposition": f'attachment; filename="{code}-{name}"'},
-        )  # type: ignore[return-value]
+        )
 
     async def no_such_export(_: Request) -> Response:
         return _refused(404, "UNKNOWN_EXPORT", "exports: /exports/{regionCode}/{file}")

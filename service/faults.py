@@ -7,8 +7,9 @@ a request that could answer nothing gets HTTP 503 with `Retry-After` and one err
 code DATABASE_UNAVAILABLE, so that clients and load balancers retry instead of treating
 it as a bug. A request that could answer part of its fields keeps HTTP 200 and those
 fields, the others carrying the same error. Nothing is kept from one request to the next:
-the pool's pre-ping throws away dead connections and opens new ones as soon as PostgreSQL
-answers again, so the service recovers by itself.
+no pool hands out a connection the server has closed (db.engine, db.pool: checked at
+checkout without a round trip), and a connection that fails takes the idle ones with it,
+so the first request after PostgreSQL is back succeeds and the service recovers by itself.
 
 Two pieces do this: `DatabaseFaults`, a strawberry extension placed after the error
 masking (so it sees the raw exceptions), recognises the errors and marks the request;

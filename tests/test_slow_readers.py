@@ -180,6 +180,7 @@ async def test_stalled_export_streams_leave_writes_and_readiness_alone(
                     "mandate": mandate,
                 }
             }
+            slowest = {"mutation": 0.0, "readyz": 0.0, "resolver read": 0.0}
             for _ in range(3):  # more requests than one pool connection could serve at once
                 written, took = await timed(
                     http.post(
@@ -190,10 +191,12 @@ async def test_stalled_export_streams_leave_writes_and_readiness_alone(
                 assert written.json()["data"]["createDeputy"]["userErrors"] == []
                 assert written.json()["data"]["createDeputy"]["deputy"]["name"] == "慢读测试代表"
                 assert took < ANSWER_BOUND, f"a mutation took {took:.2f} s"
+                slowest["mutation"] = max(slowest["mutation"], took)
 
                 ready, took = await timed(http.get("/readyz"))
                 assert ready.status_code == 200 and ready.json()["status"] == "ready"
                 assert took < ANSWER_BOUND, f"/readyz took {took:.2f} s"
+                slowest["readyz"] = max(slowest["readyz"], took)
 
                 read, took = await timed(
                     http.post(
@@ -203,6 +206,11 @@ async def test_stalled_export_streams_leave_writes_and_readiness_alone(
                 assert read.status_code == 200, read.text
                 assert read.json()["data"]["region"]["name"] == "龙山区"
                 assert took < ANSWER_BOUND, f"a resolver read took {took:.2f} s"
+                slowest["resolver read"] = max(slowest["resolver read"], took)
+            print(
+                f"\n{len(streaming)} stalled streams, {len(refused)} refused; slowest while "
+                + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in slowest.items())
+            )
 
             # The anonymous share is taken, the signed-in share is not.
             staff = await http.get("/exports/220402/deputies.csv", headers=admin)
