@@ -460,3 +460,72 @@ async def test_a_lost_listener_means_a_lookup_on_every_request(
     finally:
         await broker.close()
     assert not auth.listening()
+
+
+# ---------------------------------------------------------------- tokens and the command
+
+
+async def test_a_token_without_an_id_is_refused(
+    http: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Issue 17, point 8: a token with no id (jti), which no revocation could name, is refused
+    with 401 like any bad token."""
+    import jwt
+
+    claims = {"sub": "x", "role": "admin", "exp": int(time.time()) + 600}
+    unnamed = jwt.encode(claims, auth.secret(settings), algorithm=auth.ALGORITHM)
+    answer = await http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"Authorization": f"Bearer {unnamed}"}
+    )
+    assert answer.status_code == 401
+    assert answer.json()["errors"][0] == {
+        "message": "The token has no id (jti); ask for a new one.",
+        "extensions": {"code": "UNAUTHENTICATED"},
+    }
+
+
+def test_the_revoke_token_command(
+    settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17, point 8: `registry revoke-token` records the revocation (the audit entry
+    whose insert notifies every process) and refuses, changing nothing, what is not a token
+    of this service."""
+    from typer.testing import CliRunner
+
+    from service import cli
+    from service.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("REGISTRY_JWT_SECRET", settings.jwt_secret or "")
+    get_settings.cache_clear()
+    try:
+        token = issue_token(settings, "leaver", "editor", "220000")
+        done = CliRunner().invoke(cli.app, ["revoke-token", token, "--reason", "left"])
+        forged = CliRunner().invoke(cli.app, ["revoke-token", token[:-4] + "AAAA"])
+    finally:
+        get_settings.cache_clear()
+    jti = token_id(settings, token)
+    assert done.exit_code == 0, done.output
+    assert done.output == f"revoked token {jti}\n"
+    assert forged.exit_code == 2
+    assert "not a token this service signed" in forged.output
+
+    async def entries() -> list[tuple[str, Any]]:
+        from db.engine import create_engine
+
+        engine = create_engine(settings)
+        try:
+            async with engine.connect() as conn:
+                found = await conn.execute(
+                    text(
+                        "SELECT entity_id, after FROM audit_log "
+                        "WHERE action = 'revokeToken' AND entity_id = :jti"
+                    ),
+                    {"jti": jti},
+                )
+                return [tuple(row) for row in found]
+        finally:
+            await engine.dispose()
+
+    # One entry: the forged token wrote nothing.
+    assert asyncio.run(entries()) == [(jti, {"reason": "left"})]
