@@ -108,7 +108,7 @@ MAX_KNOWN_TOKENS = 10_000
 
 
 class _Revocations:
-    """What this process knows of revocations, fed by its listener (service.live.Broker).
+    """What this process knows of revocations, fed by its listener (service.listener.Broker).
 
     The window: a revoked token is refused on every process within REVOCATION_WINDOW
     (1 s), in practice a few milliseconds after the revocation commits. Revoking is an audit
@@ -149,7 +149,9 @@ class _Revocations:
 
     def revoke(self, token_id: str) -> None:
         if len(self.revoked) >= MAX_KNOWN_TOKENS:
-            self.revoked.clear()  # forgotten ones are found again by a lookup
+            # Forgotten ones are found again by a lookup: nothing may be trusted unlooked.
+            self.revoked.clear()
+            self.trusted.clear()
         self.revoked.add(token_id)
         self.trusted.pop(token_id, None)
 
@@ -164,8 +166,8 @@ class _Revocations:
 
     def checked(self, token_id: str, epoch: int, now: float) -> None:
         """A lookup that began in `epoch` found the token not revoked."""
-        if epoch != self.epoch or now >= self.trusted_until:
-            return  # the listener changed (or is not proven) while we looked
+        if epoch != self.epoch or now >= self.trusted_until or token_id in self.revoked:
+            return  # the listener changed (or is not proven), or it was revoked meanwhile
         if len(self.trusted) >= MAX_KNOWN_TOKENS:
             self.trusted.clear()
         self.trusted[token_id] = (epoch, now + RECHECK_SECONDS)
