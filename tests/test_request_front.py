@@ -308,7 +308,8 @@ async def test_a_malformed_body_gets_a_coded_400(
 
 async def test_strawberry_s_own_refusals_are_coded_json(service: httpx.AsyncClient) -> None:
     """Issue 17, point 9: the refusals strawberry answered in plain text (content type,
-    a mutation over GET, no query) are JSON GraphQL errors with a code."""
+    a mutation over GET, no query, an unknown operation, variables that are not JSON) are
+    JSON GraphQL errors with a code."""
     answers = [
         await service.post(
             "/graphql", content=b"{ __typename }", headers={"content-type": "text/plain"}
@@ -319,6 +320,15 @@ async def test_strawberry_s_own_refusals_are_coded_json(service: httpx.AsyncClie
             headers={"accept": "application/json"},
         ),
         await service.post("/graphql", json={"variables": {}}),
+        # An operationName that is not in the document.
+        await service.post(
+            "/graphql", json={"query": "query A { __typename }", "operationName": "C"}
+        ),
+        await service.get(
+            "/graphql",
+            params={"query": "{ __typename }", "variables": "{not json"},
+            headers={"accept": "application/json"},
+        ),
     ]
     for response in answers:
         assert response.status_code == 400, response.text
