@@ -39,7 +39,8 @@ from schema.stations import StationFilter, station_extra
 from service.context import Caller, Context
 from service.errors import masked_error
 from service.faults import is_unavailable
-from service.limits import check_document_size, check_limits, count_tokens
+from service.input_checks import check_document_size, count_tokens
+from service.limits import check_limits
 
 log = logging.getLogger(__name__)
 DIALECT = asyncpg_dialect()
