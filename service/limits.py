@@ -32,6 +32,7 @@ How the numbers are counted:
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import partial
@@ -63,6 +64,7 @@ from graphql import (
     get_nullable_type,
     is_composite_type,
     is_list_type,
+    parse,
     value_from_ast_untyped,
 )
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
@@ -81,6 +83,9 @@ from service.settings import Settings, get_settings
 # Items assumed for a list field that has no `first` (mandates, members, ancestors, ...):
 # most hold a handful of rows, a few dozens; ten keeps nesting two of them cheap.
 LIST_ESTIMATE = 10
+
+# graphql-core 3.3 bounds the source's length in the parse itself; 3.2 has no such option.
+_PARSE_TAKES_SOURCE_LENGTH = "max_source_length" in inspect.signature(parse).parameters
 
 # Before parsing, tokens are counted up to this many times the limit, so that the error
 # can say by how much a document is over without lexing all of a huge one.
@@ -479,9 +484,10 @@ class RequestLimits(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         # graphql-core's own bounds on the parse, comments counted (behind the checks of
         # on_parse, which refuse with clearer errors first).
-        options = self.execution_context.parse_options
+        options: dict[str, Any] = self.execution_context.parse_options  # type: ignore[assignment]
         options["max_tokens"] = self.limits.max_tokens
-        options["max_source_length"] = self.limits.max_document_bytes  # type: ignore[typeddict-unknown-key]
+        if _PARSE_TAKES_SOURCE_LENGTH:
+            options["max_source_length"] = self.limits.max_document_bytes
         yield
 
     def on_parse(self) -> Iterator[None]:
