@@ -299,7 +299,8 @@ async def test_a_revoked_tokens_subscriptions_end_on_every_worker(
     server: str, settings: Settings, engine: AsyncEngine
 ) -> None:
     """Issue 17, point 8: a live subscription of a token that gets revoked ends within a
-    second with UNAUTHENTICATED on every worker, and a new connection with it is refused."""
+    second with UNAUTHENTICATED on every worker; a new subscription with it, on the same
+    connection or a new one, is refused."""
     await wait_for_listeners(engine, WORKERS)
     url = server.replace("http://", "ws://") + "/graphql"
     token = issue_token(settings, "leaver", "admin")
@@ -324,6 +325,13 @@ async def test_a_revoked_tokens_subscriptions_end_on_every_worker(
                 assert error["message"] == REVOKED, (worker, message)
                 assert error["extensions"]["code"] == "UNAUTHENTICATED"
                 assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "complete"
+            for worker, ws in streams.items():
+                # A new subscription on the same connection is refused too.
+                payload = {"query": MANDATES, "variables": {"code": "220000"}}
+                await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": payload}))
+                message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                assert message["id"] == "2" and message["type"] == "next", (worker, message)
+                assert message["payload"]["errors"][0]["message"] == REVOKED
         finally:
             for context in opened:
                 await context.__aexit__(None, None, None)
