@@ -121,7 +121,8 @@ class StationCoverage:
 async def _region(info: Info, code: str) -> Region:
     region = await Region.load(info, code.strip())
     if region is None:
-        raise GraphQLError(f"No region with code {code!r}.", extensions={"code": "NOT_FOUND"})
+        shown = code if len(code) <= 40 else code[:40] + "…"  # never echo a huge value
+        raise GraphQLError(f"No region with code {shown!r}.", extensions={"code": "NOT_FOUND"})
     return region
 
 

@@ -47,7 +47,7 @@ ACTIVITY_HEADER = [
 MAX_PARAMETER = 200  # characters; the longest good value (a list of kinds) is far shorter
 REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-YEAR = re.compile(r"[0-9]{4}")
+YEAR = re.compile(r"[0-9]{4}")  # 0001 to 9999: PostgreSQL has no year 0
 # NUL and the other control characters: no parameter of any report contains one.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -102,8 +102,10 @@ class Args:
 
     def year(self) -> int:
         value = self.required("year", "a year, e.g. 2024")
-        if not YEAR.fullmatch(value):
-            raise BadArgument(f"'year' is a year of four digits, e.g. 2024, not {_shown(value)}.")
+        if not YEAR.fullmatch(value) or value == "0000":
+            raise BadArgument(
+                f"'year' is a year of four digits from 0001 to 9999, e.g. 2024, not {_shown(value)}."
+            )
         return int(value)
 
     def id(self, name: str, type_name: str) -> int:
