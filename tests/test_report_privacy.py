@@ -32,7 +32,7 @@ from service.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.factories import committee_of, congress_of, insert_deputy, insert_mandate
 
-COUNTY, CITY = "520122", "520100"
+COUNTY = "520122"
 ONE_BORN = [date(1985, 3, 9)]
 FEW_BORN = [date(1985, 1, 1), date(1985, 6, 30), date(1985, 7, 1), date(1985, 12, 31)]
 # Born in 1985: under 40 by the year all through 2024, by the day until each 40th
