@@ -23,6 +23,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from asyncpg.exceptions import QueryCanceledError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,7 +36,6 @@ from db.write_scope import REGION_LINEAGES, SCOPE_DDL, SCOPE_TABLE
 from service import imports_deputies, imports_links
 from service.auth import AuthError, caller_from_header, is_revoked
 from service.context import Caller
-from service.errors import QUERY_CANCELED, _sqlstate
 from service.import_columns import (
     KINDS,
     BadFile,
@@ -229,7 +229,8 @@ async def run_import(
         outcome.timeout = stopped
     except DBAPIError as error:
         # The statement timeout that the clock set to the time that was left.
-        if limit is None or _sqlstate(error) != QUERY_CANCELED:
+        cause = error.orig.__cause__ if error.orig is not None else None
+        if limit is None or not isinstance(cause, QueryCanceledError):
             raise
         outcome.timeout = ImportTimeout(clock.stage, clock.rows_checked)
     if outcome.timeout is not None:
