@@ -17,6 +17,7 @@ the second time.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -153,19 +154,17 @@ async def load_scope(conn: AsyncConnection, importer: Importer) -> None:
 async def import_into(
     conn: AsyncConnection,
     kind: str,
-    data: bytes,
-    fmt: str,
+    parsed: tuple[list[tuple[Any, ...]], list[RowError]],
     importer: Importer,
     progress: Progress = no_progress,
-    limits: Limits = Limits(),
     clock: Clock | None = None,
 ) -> Outcome:
-    """Check a file and write it on a connection inside a transaction that the caller
-    owns, and rolls back when the outcome has errors. Past the clock's deadline it raises
-    ImportTimeout, or a statement is cancelled (the caller rolls back)."""
+    """Check a parsed file and write it on a connection inside a transaction that the
+    caller owns, and rolls back when the outcome has errors. Past the clock's deadline it
+    raises ImportTimeout, or a statement is cancelled (the caller rolls back)."""
     outcome = Outcome(kind, dry_run=False)
     clock = clock or Clock()
-    records, outcome.errors = parse(kind, data, fmt, progress, limits.max_rows, clock)
+    records, outcome.errors = parsed
     outcome.rows = len(records)
     if any(e.line == 1 for e in outcome.errors):
         return outcome  # a wrong header: the rows cannot be read
@@ -218,8 +217,11 @@ async def run_import(
     limit = limits.time_limit_s
     clock = Clock(None if limit is None else time.monotonic() + limit)
     try:
+        # Reading is CPU work: in a thread, so that the event loop goes on answering other
+        # requests, and before the transaction, so that no connection waits for it.
+        parsed = await asyncio.to_thread(parse, kind, data, fmt, progress, limits.max_rows, clock)
         async with transaction() as conn:
-            outcome = await import_into(conn, kind, data, fmt, importer, progress, limits, clock)
+            outcome = await import_into(conn, kind, parsed, importer, progress, clock)
             outcome.dry_run = dry_run
             if dry_run or outcome.errors:
                 raise _RollBack
