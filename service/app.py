@@ -14,7 +14,7 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -24,7 +24,13 @@ from compiled.execute import CompiledPath
 from db.engine import create_engine, create_read_pool, statement_count
 from db.session import RequestDatabase
 from schema import build_schema
-from service.auth import AuthError, caller_from_header, is_revoked
+from service.auth import (
+    AuthError,
+    authenticate,
+    caller_from_header,
+    ensure_not_revoked,
+    unauthenticated,
+)
 from service.bulk_export import export_routes
 from service.context import Context
 from service.errors import (
@@ -113,21 +119,12 @@ class RegistryGraphQL(GraphQL[Context, None]):
             )
 
     async def _run(self, request: Any, context: Any, root_value: Any) -> Any:
-        try:
-            caller = caller_from_header(self.settings, request.headers.get("authorization"))
-        except AuthError as refused:
-            return JSONResponse(
-                {"errors": [{"message": str(refused), "extensions": {"code": "UNAUTHENTICATED"}}]},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        db = self.database()
-        context = Context(self.settings, db, caller)
+        db = self.database()  # (a connection only on first use)
         # Count this request's SQL statements (unless a caller, e.g. a test, already does).
         counter = statement_count.get()
         token = statement_count.set([0]) if counter is None else None
         try:
-            response = await self._respond(request, context, root_value)
+            response = await self._respond(request, db, root_value)
             counted = statement_count.get()
             if counted is not None and hasattr(response, "headers"):
                 response.headers["X-SQL-Statements"] = str(counted[0])
@@ -137,20 +134,12 @@ class RegistryGraphQL(GraphQL[Context, None]):
                 statement_count.reset(token)
             await db.close()
 
-    async def _respond(self, request: Any, context: Context, root_value: Any) -> Any:
-        if await is_revoked(context.db, context.caller.token_id):
-            return JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": "The token has been revoked.",
-                            "extensions": {"code": "UNAUTHENTICATED"},
-                        }
-                    ]
-                },
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+    async def _respond(self, request: Any, db: RequestDatabase, root_value: Any) -> Any:
+        try:
+            caller = await authenticate(self.settings, db, request.headers.get("authorization"))
+        except AuthError as refused:
+            return unauthenticated(refused, graphql=True)
+        context = Context(self.settings, db, caller)
         compiled = await self._try_compiled(request, context)
         if compiled is not None:
             return Response(compiled, media_type="application/json")
@@ -168,7 +157,9 @@ class RegistryGraphQL(GraphQL[Context, None]):
         self, raw: bytes, authorization: str | None
     ) -> tuple[bytes, str] | None:
         """The answer to a request whose plan is cached (service.fast_lane), or None to send
-        the request through the whole stack (no plan yet, or a refusal to explain)."""
+        the request through the whole stack (no plan yet, or a refusal to explain: the stack
+        answers it with service.auth.unauthenticated). service.auth's two halves, apart: the
+        plan's key needs the caller, and a request without a plan pays no revocation lookup."""
         try:
             caller = caller_from_header(self.settings, authorization)
         except AuthError:
@@ -178,10 +169,11 @@ class RegistryGraphQL(GraphQL[Context, None]):
             return None
         db = self.database()
         try:
-            if await is_revoked(db, caller.token_id):
-                return None
+            await ensure_not_revoked(db, caller)
             data = await self.compiled.execute(plan, Context(self.settings, db, caller))
             return data, plan.operation
+        except AuthError:
+            return None
         except Exception as exc:
             if is_unavailable(exc):
                 return None  # the stack answers 503 with Retry-After

@@ -4,6 +4,25 @@ No token means the anonymous caller; a bad, expired, malformed or revoked token 
 with 401 so that a client never silently falls back to anonymous access. Every token has
 an id (jti), by which it is revoked; a revocation holds on every process within a second
 (`is_revoked`, `_Revocations`).
+
+The rule is stated here once and every surface uses it: `authenticate()` (the token, then
+its revocation) gives the Caller or raises AuthError (a stable `code`, a sentence safe to
+show), and `unauthenticated()` turns an AuthError into the one 401 answer (`WWW-Authenticate:
+Bearer`, the code in the body: GraphQL's error list for /graphql, `{"error", "code"}` for
+the CSV, export and import routes). Subscriptions send the same code and sentence as a
+GraphQL error (service.live). Only the fast lane (service.fast_lane, via
+RegistryGraphQL.answer_from_cache) runs the two halves apart, `caller_from_header()` then
+`ensure_not_revoked()`: its plan key needs the caller's role, and a request without a plan
+must not pay a revocation lookup that the stack then repeats.
+
+Why not Starlette's AuthenticationMiddleware: the fast lane answers ahead of the middleware
+stack, so it would still need this function (two paths for one rule); a middleware would
+refuse a bad token on every path, /healthz, /metrics and static files included, which take
+no token today; its single `on_error` answer cannot give GraphQL and the other routes their
+own body shapes without dispatching on the path; the revocation lookup needs a database
+connection the middleware would take besides the route's own; and a subscription's token
+arrives in connection_init, which no HTTP middleware sees. A plain function each route
+calls first keeps one rule without those costs.
 """
 
 from __future__ import annotations
@@ -15,6 +34,7 @@ from pathlib import Path
 
 import jwt
 from sqlalchemy import text
+from starlette.responses import JSONResponse
 
 from db.session import RequestDatabase
 from service.context import Caller
@@ -25,7 +45,21 @@ ALGORITHM = "HS256"
 
 
 class AuthError(Exception):
-    """A token that cannot be accepted; the message is safe to show."""
+    """A token that cannot be accepted; the message is safe to show, the code is stable."""
+
+    code = "UNAUTHENTICATED"
+
+
+def unauthenticated(refused: AuthError, *, graphql: bool = False) -> JSONResponse:
+    """The 401 of every HTTP surface: GraphQL's error list on /graphql, `{"error", "code"}`
+    on the other routes (each surface's body as its clients know it)."""
+    if graphql:
+        body: dict[str, object] = {
+            "errors": [{"message": str(refused), "extensions": {"code": refused.code}}]
+        }
+    else:
+        body = {"error": str(refused), "code": refused.code}
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
 
 def secret(settings: Settings) -> str:
@@ -206,15 +240,20 @@ async def is_revoked(db: RequestDatabase, token_id: str | None) -> bool:
     return False
 
 
+async def ensure_not_revoked(db: RequestDatabase, caller: Caller) -> Caller:
+    """`caller` if its token still stands, else AuthError: the second half of authenticate()."""
+    if await is_revoked(db, caller.token_id):
+        raise AuthError(REVOKED_MESSAGE)
+    return caller
+
+
 async def authenticate(
     settings: Settings, db: RequestDatabase, authorization: str | None
 ) -> Caller:
     """The caller of a request's Authorization header, or AuthError (401) for a bad,
-    expired or revoked token: token and revocation checked in one call."""
-    caller = caller_from_header(settings, authorization)
-    if await is_revoked(db, caller.token_id):
-        raise AuthError(REVOKED_MESSAGE)
-    return caller
+    expired or revoked token: token and revocation checked in one call. `db` is only
+    used (one lookup at most) for a token the listener has not vouched for."""
+    return await ensure_not_revoked(db, caller_from_header(settings, authorization))
 
 
 def token_id(settings: Settings, token: str) -> str:

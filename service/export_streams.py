@@ -35,7 +35,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from db.session import RequestDatabase
-from service.auth import AuthError, caller_from_header, is_revoked
+from service.auth import AuthError, authenticate, unauthenticated
 from service.bulk_export import FORMATS, begin_snapshot, stream_csv, stream_popolo
 from service.settings import Settings
 
@@ -256,30 +256,28 @@ def export_routes(
     )
 
     async def download(request: Request) -> Response | ExportStream:
-        try:
-            caller = caller_from_header(settings, request.headers.get("authorization"))
-        except AuthError as refused:
-            return _refused(401, "UNAUTHENTICATED", str(refused))
         code, name = request.path_params["code"].strip(), request.path_params["file"]
-        if name not in FORMATS:
-            return _refused(404, "UNKNOWN_EXPORT", f"exports: {', '.join(FORMATS)}")
-        if not REGION_CODE.fullmatch(code):
-            return _refused(
-                400, "INVALID_REGION_CODE", "A region code is 6 digits (9 for a township)."
-            )
-        media, kind = FORMATS[name]
-        # The checks on the request's connection, given back before the stream starts.
+        # The checks on the request's connection (taken on first use), given back before
+        # the stream starts; the token first, as on every surface (service.auth).
         db = database()
         try:
-            if await is_revoked(db, caller.token_id):
-                return _refused(401, "UNAUTHENTICATED", "The token has been revoked.")
+            caller = await authenticate(settings, db, request.headers.get("authorization"))
+            if name not in FORMATS:
+                return _refused(404, "UNKNOWN_EXPORT", f"exports: {', '.join(FORMATS)}")
+            if not REGION_CODE.fullmatch(code):
+                return _refused(
+                    400, "INVALID_REGION_CODE", "A region code is 6 digits (9 for a township)."
+                )
             found = await db.execute(
                 text("SELECT 1 FROM regions WHERE code = :code"), {"code": code}
             )
             if found.first() is None:
                 return _refused(404, "NOT_FOUND", f"no region with code {code!r}")
+        except AuthError as refused:
+            return unauthenticated(refused)
         finally:
             await db.close()
+        media, kind = FORMATS[name]
 
         def produce(conn: AsyncConnection) -> Chunks:
             if kind == "popolo":

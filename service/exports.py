@@ -30,7 +30,7 @@ from resolvers import activities as activity_figures
 from resolvers import reports as compute
 from resolvers import suggestions as suggestion_figures
 from resolvers.ids import decode_int_id
-from service.auth import AuthError, caller_from_header, is_revoked
+from service.auth import AuthError, authenticate, unauthenticated
 from service.context import Caller
 from service.settings import Settings
 
@@ -320,31 +320,24 @@ def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
 
 
 def refusal(status: int, code: str, message: str) -> JSONResponse:
-    """Every answer that is not a report: a sentence and a stable code, never CSV."""
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": message, "code": code}, status_code=status, headers=headers)
+    """Every answer that is not a report (nor a 401: service.auth.unauthenticated): a
+    sentence and a stable code, never CSV."""
+    return JSONResponse({"error": message, "code": code}, status_code=status)
 
 
 def report_routes(settings: Settings, database: Callable[[], RequestDatabase]) -> list[Route]:
     async def download(request: Request) -> Response:
-        # Authenticated exactly as /graphql: a token that is refused there is refused here.
+        # Authenticated exactly as /graphql (service.auth), before anything else is looked at.
+        db = database()  # (a connection only on first use)
         try:
-            caller = caller_from_header(settings, request.headers.get("authorization"))
+            caller = await authenticate(settings, db, request.headers.get("authorization"))
+            name = request.path_params["report"]
+            report = REPORTS.get(name)
+            if report is None:
+                return refusal(404, "NOT_FOUND", f"No such report; reports: {', '.join(REPORTS)}.")
+            header, rows = await report(db, Args.of(request, caller))
         except AuthError as refused:
-            return refusal(401, "UNAUTHENTICATED", str(refused))
-        name = request.path_params["report"]
-        report = REPORTS.get(name)
-        if report is None:
-            return refusal(404, "NOT_FOUND", f"No such report; reports: {', '.join(REPORTS)}.")
-        try:
-            args = Args.of(request, caller)
-        except BadArgument as bad:
-            return refusal(400, bad.code, str(bad))
-        db = database()
-        try:
-            if await is_revoked(db, caller.token_id):
-                return refusal(401, "UNAUTHENTICATED", "The token has been revoked.")
-            header, rows = await report(db, args)
+            return unauthenticated(refused)
         except (BadArgument, compute.ReportArgumentError) as bad:
             return refusal(400, bad.code, str(bad))
         finally:

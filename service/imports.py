@@ -35,7 +35,7 @@ from starlette.routing import Route
 from db.session import RequestDatabase
 from db.write_scope import REGION_LINEAGES, SCOPE_DDL, SCOPE_TABLE
 from service import imports_deputies, imports_links
-from service.auth import AuthError, caller_from_header, is_revoked
+from service.auth import AuthError, authenticate, unauthenticated
 from service.context import Caller
 from service.import_columns import (
     KINDS,
@@ -260,6 +260,9 @@ def _flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "").lower() in ("1", "true", "yes")
 
 
+NEEDS_A_WRITER = "Importing needs an editor or admin token."
+
+
 def refusal(message: str, code: str, status: int) -> JSONResponse:
     """Every answer that is not an import's outcome: a sentence and a stable code."""
     return JSONResponse({"error": message, "code": code}, status_code=status)
@@ -271,23 +274,20 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
     limits = Limits.of(settings)
 
     async def upload(request: Request) -> Response:
+        db = database()  # (a connection only on first use)
         try:
-            caller = caller_from_header(settings, request.headers.get("authorization"))
-        except AuthError as refused:
-            return refusal(str(refused), "UNAUTHENTICATED", 401)
-        if not can_write(caller):
-            if caller.role == "anonymous":
-                return refusal("Importing needs an editor or admin token.", "UNAUTHENTICATED", 401)
-            return refusal("Importing needs an editor or admin token.", "FORBIDDEN", 403)
-        kind = request.path_params["kind"]
-        if kind not in KINDS:
-            return refusal(
-                f"No import kind {kind!r}; kinds: {', '.join(KINDS)}.", "UNKNOWN_KIND", 404
-            )
-        db = database()
-        try:
-            if await is_revoked(db, caller.token_id):
-                return refusal("The token has been revoked.", "UNAUTHENTICATED", 401)
+            # The token first, as on every surface (service.auth); who may write, as the
+            # mutations decide it (service.permissions.can_write).
+            caller = await authenticate(settings, db, request.headers.get("authorization"))
+            if not can_write(caller):
+                if caller.role == "anonymous":
+                    raise AuthError(NEEDS_A_WRITER)
+                return refusal(NEEDS_A_WRITER, "FORBIDDEN", 403)
+            kind = request.path_params["kind"]
+            if kind not in KINDS:
+                return refusal(
+                    f"No import kind {kind!r}; kinds: {', '.join(KINDS)}.", "UNKNOWN_KIND", 404
+                )
             data = await _body(request)
             fmt = sniff_format(
                 data, request.query_params.get("filename"), request.headers.get("content-type")
@@ -296,6 +296,8 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
             outcome = await run_import(
                 db.transaction, kind, data, fmt, importer, _flag(request, "dryRun"), limits=limits
             )
+        except AuthError as refused:
+            return unauthenticated(refused)
         except BadFile as bad:
             return refusal(f"The file cannot be read: {bad}.", bad.code, bad.status)
         finally:

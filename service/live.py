@@ -50,7 +50,7 @@ from resolvers.ids import decode_int_id
 from schema.attendance import Attendance
 from schema.deputies import Mandate
 from schema.stations import Reception
-from service.auth import REVOKED_MESSAGE, AuthError, authenticate, is_revoked
+from service.auth import REVOKED_MESSAGE, AuthError, authenticate, ensure_not_revoked
 from service.context import Context
 from service.listener import LISTENER_NAME, Broker, Lost, Revoked
 from service.settings import Settings
@@ -58,8 +58,17 @@ from service.settings import Settings
 __all__ = ["LISTENER_NAME", "Broker", "LiveGraphQL", "Subscription", "live_routes"]
 
 
-def _unauthenticated() -> GraphQLError:
-    return GraphQLError(REVOKED_MESSAGE, extensions={"code": "UNAUTHENTICATED"})
+def _unauthenticated(refused: AuthError) -> GraphQLError:
+    """service.auth's refusal as a subscription's error: the sentence and code of a 401."""
+    return GraphQLError(str(refused), extensions={"code": refused.code})
+
+
+async def _token_stands(context: LiveContext) -> None:
+    """The check of requests (service.auth), again before each event."""
+    try:
+        await ensure_not_revoked(context.db, context.caller)  # type: ignore[arg-type]
+    except AuthError as refused:
+        raise _unauthenticated(refused) from refused
 
 
 class EventDatabase:
@@ -110,16 +119,14 @@ async def _events(
     token_id = context.caller.token_id
     async with context.broker.subscribe(channel, accept, token_id) as queue:
         # Registered first: a later revocation reaches the queue, an earlier one is found.
-        if await is_revoked(context.db, token_id):  # type: ignore[arg-type]
-            raise _unauthenticated()
+        await _token_stands(context)
         while True:
             item = await queue.get()
             if isinstance(item, Revoked):
-                raise _unauthenticated()
+                raise _unauthenticated(AuthError(REVOKED_MESSAGE))
             if isinstance(item, Lost):
                 raise GraphQLError(str(item), extensions={"code": "EVENTS_LOST"})
-            if await is_revoked(context.db, token_id):  # type: ignore[arg-type]
-                raise _unauthenticated()
+            await _token_stands(context)
             # Each event is read afresh: nothing cached from earlier events.
             context.clear_loaders()
             yield [int(i) for i in item["ids"]]
