@@ -27,10 +27,14 @@ class RequestDatabase:
         engine: AsyncEngine | None = None,
         connection: AsyncConnection | None = None,
         reads: ReadPool | None = None,
+        writes: AsyncEngine | None = None,
     ):
         if (engine is None) == (connection is None):
             raise ValueError("give an engine or a connection")
         self._engine = engine
+        # Connections kept for mutations: no number of slow reads can leave a write waiting.
+        self._writes = writes
+        self.for_writes = False
         self._reads = reads
         self._connection = connection
         # A connection handed in (by a test) belongs to the caller: never closed here.
@@ -42,8 +46,9 @@ class RequestDatabase:
         if self._closed:
             raise RuntimeError("the request's database handle is closed")
         if self._connection is None:
-            assert self._engine is not None
-            self._connection = await self._engine.connect()
+            engine = self._writes if self.for_writes and self._writes else self._engine
+            assert engine is not None
+            self._connection = await engine.connect()
         return self._connection
 
     async def execute(

@@ -57,10 +57,13 @@ from service.observability import (
     shutdown_tracing,
 )
 from service.settings import Settings, get_settings
+from service.write_pool import MutationsOnTheWritePool
 
 log = logging.getLogger("registry")
 
 DatabaseFactory = Callable[[], RequestDatabase]
+# The application name of the connections kept for mutations (service.write_pool).
+WRITES_NAME = "deputy-registry-writes"
 # Requests with this header set to 'resolver' skip the compiled path (for the differential test).
 RESOLVER_PATH_HEADER = "x-registry-path"
 
@@ -70,11 +73,12 @@ HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 def http_only(schema: Any) -> Any:
-    """A shallow copy of `schema` for HTTP requests: subscriptions refused (WebSocket only)."""
+    """A shallow copy of `schema` for HTTP requests: subscriptions refused (WebSocket only),
+    mutations on the connections kept for them."""
     import copy
 
     served = copy.copy(schema)
-    served.extensions = (*schema.extensions, NoSubscriptionsOverHttp)
+    served.extensions = (*schema.extensions, NoSubscriptionsOverHttp, MutationsOnTheWritePool)
     return served
 
 
@@ -192,7 +196,9 @@ def create_app(
     def pooled() -> RequestDatabase:
         if "engine" not in state:  # an app driven without its lifespan (some test clients)
             state["engine"] = create_engine(settings)
-        return RequestDatabase(engine=state["engine"], reads=state.get("reads"))
+        return RequestDatabase(
+            engine=state["engine"], reads=state.get("reads"), writes=state.get("writes")
+        )
 
     # Export streams read on connections of their own (service.export_streams).
     export_pool = ExportPool(settings) if database is None else None
@@ -206,6 +212,9 @@ def create_app(
         if database is None:
             state["engine"] = create_engine(settings)
             state["reads"] = create_read_pool(settings)
+            state["writes"] = create_engine(
+                settings, pool_size=settings.write_pool_size, application_name=WRITES_NAME
+            )
         setup_tracing(settings)
         # The schema and modules loaded so far live as long as the process: keep them out
         # of the collector's scans, and collect young objects less often (a request
@@ -225,6 +234,8 @@ def create_app(
             # uvicorn runs this after in-flight requests have finished (SIGTERM).
             if "reads" in state:
                 await state.pop("reads").close()
+            if "writes" in state:
+                await state.pop("writes").dispose()
             if "engine" in state:
                 await state["engine"].dispose()
                 log.info("database pool closed")

@@ -33,7 +33,6 @@ import uuid
 from pathlib import Path
 
 import jwt
-from sqlalchemy import text
 from starlette.responses import JSONResponse
 
 from db.session import RequestDatabase
@@ -210,9 +209,11 @@ class _Revocations:
 revocations = _Revocations()
 _checked = revocations.trusted  # (older tests clear it; the same dict)
 
-_REVOKED_SQL = text(
+# One statement with no transaction around it: on the read pool when the request holds no
+# connection yet, so a lookup never takes a connection that the request's writes would need.
+_REVOKED_SQL = (
     "SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = 'Token' "
-    "AND entity_id = :jti AND action = 'revokeToken')"
+    "AND entity_id = $1 AND action = 'revokeToken')"
 )
 
 
@@ -232,8 +233,7 @@ async def is_revoked(db: RequestDatabase, token_id: str | None) -> bool:
     if revocations.trusts(token_id, now):
         return False
     epoch = revocations.epoch  # read first: a listener change during the lookup voids it
-    found = await db.execute(_REVOKED_SQL, {"jti": token_id})
-    if found.scalar_one():
+    if await db.fetch_value(_REVOKED_SQL, [token_id]):
         revocations.revoke(token_id)
         return True
     revocations.checked(token_id, epoch, now)

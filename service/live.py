@@ -25,7 +25,7 @@ says within how long).
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +82,13 @@ class EventDatabase:
         db = self.factory()
         try:
             return await db.execute(statement, params)
+        finally:
+            await db.close()
+
+    async def fetch_value(self, sql: str, params: Sequence[Any]) -> Any:
+        db = self.factory()
+        try:
+            return await db.fetch_value(sql, params)
         finally:
             await db.close()
 

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     read_pool_size: int = Field(
         default=8, description="Connections per process for the compiled path's reads."
     )
+    write_pool_size: int = Field(
+        default=4,
+        description="Connections per process kept for mutations (the request pool aside).",
+    )
     pool_timeout_s: float = 10.0
     max_page_size: int = Field(default=100, description="Largest `first` a connection accepts.")
     default_page_size: int = 100

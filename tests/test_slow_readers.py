@@ -325,3 +325,67 @@ async def test_readiness_answers_while_the_request_pool_is_taken(
         await locker.close()
         await watcher.close()
         await service.stop()
+
+
+async def test_a_mutation_has_a_connection_while_reads_hold_the_request_pool(
+    seeded_url: str, tmp_path: Path
+) -> None:
+    """Issue 17, point 4: writes have connections of their own. With every connection of
+    the request pool held by resolver reads (waiting on a lock of deputy_groups, which the
+    write does not touch), a createDeputy still answers within a second, on a connection
+    of the write pool; the held reads finish once the lock is gone."""
+    settings = service_settings(seeded_url, pool_size=POOL_SIZE, read_pool_size=2)
+    service = ServiceProcess(settings, tmp_path)
+    await service.start()
+    locker = await asyncpg.connect(sync_url(seeded_url))
+    watcher = await asyncpg.connect(sync_url(seeded_url))
+    groups = '{ region(code: "220402") { congress { groups(first: 1) { totalCount } } } }'
+    admin = {"Authorization": f"Bearer {issue_token(settings, 'write-pool-test', 'admin')}"}
+    try:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
+            mandate = await mandate_of(http)
+            transaction = locker.transaction()
+            await transaction.start()
+            await locker.execute("LOCK TABLE deputy_groups IN ACCESS EXCLUSIVE MODE")
+            resolver = {"X-Registry-Path": "resolver"}
+            held = [
+                asyncio.create_task(http.post("/graphql", json={"query": groups}, headers=resolver))
+                for _ in range(POOL_SIZE)
+            ]
+            waiting = 0
+            deadline = time.monotonic() + 10
+            while waiting < POOL_SIZE and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+                waiting = await watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND application_name = 'deputy-registry' AND wait_event_type = 'Lock'"
+                )
+            assert waiting == POOL_SIZE, "the reads did not take the whole request pool"
+            variables = {
+                "input": {
+                    "name": "写池测试代表",
+                    "gender": "MALE",
+                    "isGrassroots": False,
+                    "localityCode": "220402",
+                    "mandate": mandate,
+                }
+            }
+            written, took = await timed(
+                http.post("/graphql", json={"query": CREATE, "variables": variables}, headers=admin)
+            )
+            writers = await watcher.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = 'deputy-registry-writes'"
+            )
+            await transaction.rollback()
+            answers = await asyncio.gather(*held)
+        assert written.status_code == 200, written.text
+        assert written.json()["data"]["createDeputy"]["userErrors"] == []
+        assert written.json()["data"]["createDeputy"]["deputy"]["name"] == "写池测试代表"
+        assert took < ANSWER_BOUND, f"the mutation took {took:.2f} s"
+        assert writers >= 1, "the mutation did not use the write pool"
+        assert [a.status_code for a in answers] == [200] * POOL_SIZE
+    finally:
+        await locker.close()
+        await watcher.close()
+        await service.stop()
