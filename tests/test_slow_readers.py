@@ -278,6 +278,33 @@ async def test_a_stream_whose_client_reads_nothing_is_ended(
         await service.stop()
 
 
+async def hold_request_pool(
+    http: httpx.AsyncClient,
+    locker: asyncpg.Connection,
+    watcher: asyncpg.Connection,
+    table: str,
+    query: str,
+) -> list[asyncio.Task[httpx.Response]]:
+    """Resolver reads that take every connection of the request pool, each waiting on a
+    lock of `table` that `locker` holds in its open transaction."""
+    await locker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    resolver = {"X-Registry-Path": "resolver"}
+    held = [
+        asyncio.create_task(http.post("/graphql", json={"query": query}, headers=resolver))
+        for _ in range(POOL_SIZE)
+    ]
+    waiting = 0
+    deadline = time.monotonic() + 10
+    while waiting < POOL_SIZE and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+        waiting = await watcher.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = 'deputy-registry' AND wait_event_type = 'Lock'"
+        )
+    assert waiting == POOL_SIZE, "the reads did not take the whole request pool"
+    return held
+
+
 async def test_readiness_answers_while_the_request_pool_is_taken(
     seeded_url: str, tmp_path: Path
 ) -> None:
@@ -295,24 +322,7 @@ async def test_readiness_answers_while_the_request_pool_is_taken(
             assert (await http.get("/readyz")).status_code == 200  # its connection is open
             transaction = locker.transaction()
             await transaction.start()
-            await locker.execute("LOCK TABLE deputies IN ACCESS EXCLUSIVE MODE")
-            held = [
-                asyncio.create_task(
-                    http.post(
-                        "/graphql", json={"query": query}, headers={"X-Registry-Path": "resolver"}
-                    )
-                )
-                for _ in range(POOL_SIZE)
-            ]
-            waiting = 0
-            deadline = time.monotonic() + 10
-            while waiting < POOL_SIZE and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
-                waiting = await watcher.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND application_name = 'deputy-registry' AND wait_event_type = 'Lock'"
-                )
-            assert waiting == POOL_SIZE, "the requests did not take the whole pool"
+            held = await hold_request_pool(http, locker, watcher, "deputies", query)
             ready, took = await timed(http.get("/readyz"))
             await transaction.rollback()
             answers = await asyncio.gather(*held)
@@ -346,21 +356,7 @@ async def test_a_mutation_has_a_connection_while_reads_hold_the_request_pool(
             mandate = await mandate_of(http)
             transaction = locker.transaction()
             await transaction.start()
-            await locker.execute("LOCK TABLE deputy_groups IN ACCESS EXCLUSIVE MODE")
-            resolver = {"X-Registry-Path": "resolver"}
-            held = [
-                asyncio.create_task(http.post("/graphql", json={"query": groups}, headers=resolver))
-                for _ in range(POOL_SIZE)
-            ]
-            waiting = 0
-            deadline = time.monotonic() + 10
-            while waiting < POOL_SIZE and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
-                waiting = await watcher.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND application_name = 'deputy-registry' AND wait_event_type = 'Lock'"
-                )
-            assert waiting == POOL_SIZE, "the reads did not take the whole request pool"
+            held = await hold_request_pool(http, locker, watcher, "deputy_groups", groups)
             variables = {
                 "input": {
                     "name": "写池测试代表",
