@@ -116,7 +116,12 @@ def caller_from_header(settings: Settings, authorization: str | None) -> Caller:
     role = claims.get("role")
     if role not in ROLES:
         raise AuthError(f"The token names an unknown role {role!r}.")
-    if role == "editor" and not claims.get("region"):
+    region = claims.get("region")
+    if region is not None and not (
+        isinstance(region, str) and region.isascii() and region.isdigit()
+    ):
+        raise AuthError("The token's region must be a region code (digits).")
+    if role == "editor" and not region:
         raise AuthError("An editor token must name a region.")
     if not isinstance(claims.get("jti"), str) or not claims["jti"]:
         # A token without an id could never be revoked.
@@ -124,7 +129,7 @@ def caller_from_header(settings: Settings, authorization: str | None) -> Caller:
     return Caller(
         subject=str(claims["sub"]),
         role=role,
-        region_code=claims.get("region"),
+        region_code=region,
         token_id=claims["jti"],
     )
 

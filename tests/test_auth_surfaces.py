@@ -136,3 +136,23 @@ async def test_no_token_is_anonymous_and_importing_needs_one(
         {"import": await http.post("/imports/deputies", content=b"a\n")},
         "Importing needs an editor or admin token.",
     )
+
+
+async def test_a_signed_token_with_a_region_that_is_no_code_is_refused(
+    http: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Issue 17, point 9: a correctly signed token whose `region` is a list (or any value
+    that is no region code) got a plain-text 500 on /graphql and a cut-off export; every
+    surface now answers it with the same coded 401."""
+    for region in (["220000"], {"code": "220000"}, 220000, "22 00", "２２００００"):
+        claims = {
+            "sub": "odd",
+            "role": "editor",
+            "region": region,
+            "exp": int(time.time()) + 600,
+            "jti": f"odd-region-{region!r}",
+        }
+        token = jwt.encode(claims, auth.secret(settings), algorithm=auth.ALGORITHM)
+        assert_refused(
+            await answers(http, token), "The token's region must be a region code (digits)."
+        )
