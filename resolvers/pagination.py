@@ -17,7 +17,17 @@ from datetime import date
 from typing import Any
 
 from graphql import GraphQLError
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    SmallInteger,
+    func,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.engine import Row
 
 from db.session import RequestDatabase
@@ -67,6 +77,20 @@ def encode_cursor(ordering: Ordering, row: Row[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode()
 
 
+def _fits(column_type: Any, value: int) -> bool:
+    """Whether a cursor's integer fits the key's column: the driver refuses one that does
+    not, which would surface as INTERNAL instead of an invalid cursor."""
+    if isinstance(column_type, BigInteger):
+        bits = 64
+    elif isinstance(column_type, SmallInteger):
+        bits = 16
+    elif isinstance(column_type, Integer):
+        bits = 32
+    else:
+        return True
+    return -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
+
+
 def decode_cursor(ordering: Ordering, cursor: str) -> list[Any]:
     invalid = GraphQLError(f"Invalid cursor {cursor!r}: use a cursor from the same list and order.")
     try:
@@ -90,6 +114,11 @@ def decode_cursor(ordering: Ordering, cursor: str) -> list[Any]:
             except ValueError as exc:
                 raise invalid from exc
         if value is not None and not isinstance(value, expected):
+            raise invalid
+        # A forged cursor: JSON true passes as an int, and an int may overflow the column.
+        if isinstance(value, bool) and expected is not bool:
+            raise invalid
+        if isinstance(value, int) and not isinstance(value, bool) and not _fits(key.type, value):
             raise invalid
         decoded.append(value)
     return decoded

@@ -46,6 +46,7 @@ from service.fast_lane import FastLane
 from service.faults import FaultMiddleware, is_unavailable, with_fault_handling
 from service.graphiql import graphiql_page, static_mount
 from service.health import ReadinessPool, health_routes
+from service.http_errors import HTTP_ERROR_HANDLERS
 from service.imports import import_routes
 from service.limits import guard_schema
 from service.live import LiveGraphQL, live_routes
@@ -255,6 +256,8 @@ def create_app(
             static_mount(),
         ],
         lifespan=lifespan,
+        # No plain-text 404/405: a coded JSON answer like every other.
+        exception_handlers=HTTP_ERROR_HANDLERS,
         middleware=[
             # Outermost first. Repeated reads are answered from their plans before the rest.
             Middleware(

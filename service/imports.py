@@ -28,7 +28,7 @@ from asyncpg.exceptions import QueryCanceledError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -246,13 +246,22 @@ async def run_import(
 async def _body(request: Request) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_UPLOAD:
-            raise BadFile(
-                f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB", "FILE_TOO_LARGE", 413
-            )
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_UPLOAD:
+                raise BadFile(
+                    f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB",
+                    "FILE_TOO_LARGE",
+                    413,
+                )
+            chunks.append(chunk)
+    except ClientDisconnect as gone:
+        # The client left before the end of its file: its doing, not our failure (no ERROR
+        # record, no 500), and nothing has reached the database yet.
+        raise BadFile(
+            "the upload ended before the whole file arrived", "UPLOAD_INCOMPLETE"
+        ) from gone
     return b"".join(chunks)
 
 

@@ -53,6 +53,7 @@ from schema.stations import Reception
 from service.auth import REVOKED_MESSAGE, AuthError, authenticate, ensure_not_revoked
 from service.context import Context
 from service.listener import LISTENER_NAME, Broker, Lost, Revoked
+from service.live_front import GuardedTransportWS, decode_frame
 from service.settings import Settings
 
 __all__ = ["LISTENER_NAME", "Broker", "LiveGraphQL", "Subscription", "live_routes"]
@@ -231,6 +232,12 @@ class Subscription:
 
 class LiveGraphQL(GraphQL[LiveContext, None]):
     """The WebSocket side of /graphql (the HTTP side stays with service.app)."""
+
+    # Hostile frames and over-limit documents get coded refusals (service.live_front).
+    graphql_transport_ws_handler_class = GuardedTransportWS
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_frame(data, self.settings.max_graphql_body_bytes)
 
     def __init__(
         self,

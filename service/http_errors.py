@@ -1,0 +1,30 @@
+"""Starlette's own refusals (no such route, a method a route does not take) as JSON with a
+stable code, like every other answer of the service, instead of its plain-text defaults."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+async def coded_http_error(request: Request, exc: Exception) -> Response:
+    """The answer to a routing refusal: its status, its headers (405 keeps `Allow`) and a
+    JSON body with a sentence and a code."""
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if status == 405:
+        message = f"{request.method} is not accepted at {request.url.path}."
+    else:
+        message = "Nothing is served at this path."
+    return JSONResponse(
+        {"error": message, "code": _CODES.get(status, "BAD_REQUEST")},
+        status_code=status,
+        headers=dict(exc.headers or {}),
+    )
+
+
+# For Starlette(exception_handlers=...): the statuses the router raises by itself.
+HTTP_ERROR_HANDLERS = {404: coded_http_error, 405: coded_http_error}
