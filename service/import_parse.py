@@ -11,6 +11,7 @@ import csv
 import io
 import operator
 import re
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -74,9 +75,36 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
+# openpyxl reads an XLSX's whole shared-strings table before its first row, so neither the
+# row limit nor the time limit reaches it: a small archive of millions of tiny strings costs
+# minutes of CPU. A roster's table unpacks to a few MB and compresses some 5-20 times.
+MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
+MAX_SHARED_STRINGS_RATIO = 100
+
+
+def _check_shared_strings(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = next(
+                (i for i in archive.infolist() if i.filename.lower().endswith("sharedstrings.xml")),
+                None,
+            )
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise BadFile("not a readable XLSX file (damaged archive)") from None
+    if info is None:
+        return
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > MAX_SHARED_STRINGS_BYTES or ratio > MAX_SHARED_STRINGS_RATIO:
+        raise BadFile(
+            "the XLSX file's table of texts is too large to read safely; save the sheet as "
+            "CSV (UTF-8) and import that"
+        )
+
+
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str | None]]]:
     from openpyxl import load_workbook  # imported here: only XLSX needs it
 
+    _check_shared_strings(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]

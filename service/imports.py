@@ -54,6 +54,7 @@ from service.settings import Settings
 # The advisory lock keeps two imports from creating the same new person twice.
 IMPORT_LOCK = 7_309_001
 MAX_UPLOAD = 200 * 1024 * 1024
+BUSY_RETRY_AFTER_S = 30
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -243,7 +244,38 @@ async def run_import(
 # ---------------------------------------------------------------- HTTP
 
 
-async def _body(request: Request) -> bytes:
+class UploadGate:
+    """At most `size` uploads at once in this process, from the first byte of the body to
+    the answer: a file is held in memory, parsed (an XLSX can cost far more to read than its
+    size suggests) and then waits for the import lock on a pooled connection, so the gate
+    bounds the memory, the CPU and the connections that imports can take. Past it the
+    answer is at once 429 IMPORTS_BUSY (nothing queues)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.taken = 0
+
+    def enter(self) -> bool:
+        if self.taken >= self.size:
+            return False
+        self.taken += 1
+        return True
+
+    def leave(self) -> None:
+        self.taken -= 1
+
+
+async def _body(request: Request, deadline_s: float) -> bytes:
+    try:
+        return await asyncio.wait_for(_read_body(request), deadline_s)
+    except TimeoutError:
+        # A client trickling its file keeps a place of the gate: not past the time limit.
+        raise BadFile(
+            f"the file did not arrive within {deadline_s:g} s", "UPLOAD_TIMEOUT", 408
+        ) from None
+
+
+async def _read_body(request: Request) -> bytes:
     chunks: list[bytes] = []
     size = 0
     try:
@@ -272,17 +304,33 @@ def _flag(request: Request, name: str) -> bool:
 NEEDS_A_WRITER = "Importing needs an editor or admin token."
 
 
-def refusal(message: str, code: str, status: int) -> JSONResponse:
+def refusal(
+    message: str, code: str, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
     """Every answer that is not an import's outcome: a sentence and a stable code."""
-    return JSONResponse({"error": message, "code": code}, status_code=status)
+    return JSONResponse({"error": message, "code": code}, status_code=status, headers=headers)
 
 
 def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -> list[Route]:
     """POST /imports/{kind} (the file as the body; ?dryRun=true to only check) and
     GET /imports/{kind}/template.csv|xlsx."""
     limits = Limits.of(settings)
+    gate = UploadGate(settings.import_concurrency)
 
     async def upload(request: Request) -> Response:
+        if not gate.enter():
+            return refusal(
+                "Other imports are running in this process; try again in a minute.",
+                "IMPORTS_BUSY",
+                429,
+                headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+            )
+        try:
+            return await _upload(request)
+        finally:
+            gate.leave()
+
+    async def _upload(request: Request) -> Response:
         db = database()  # (a connection only on first use)
         try:
             # The token first, as on every surface (service.auth); who may write, as the
@@ -297,7 +345,7 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
                 return refusal(
                     f"No import kind {kind!r}; kinds: {', '.join(KINDS)}.", "UNKNOWN_KIND", 404
                 )
-            data = await _body(request)
+            data = await _body(request, limits.time_limit_s)
             fmt = sniff_format(
                 data, request.query_params.get("filename"), request.headers.get("content-type")
             )

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     import_max_rows: int = Field(
         default=200_000, description="Most rows of one uploaded import file (TOO_MANY_ROWS)."
     )
+    import_concurrency: int = Field(
+        default=2, description="Most uploaded imports at once per process (IMPORTS_BUSY past it)."
+    )
     import_time_limit_s: float = Field(
         default=120.0,
         description="Longest an uploaded import may check and write (IMPORT_TIMEOUT).",
