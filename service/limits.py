@@ -160,14 +160,16 @@ class Measure:
     cost: int = 0
 
 
+# GraphQL's Int is 32 bits: a larger number is no page size, and validation refuses it.
+INT_RANGE = range(-(2**31), 2**31)
+
+
 def _as_int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**31:
+        value = int(value)
+    return value if isinstance(value, int) and value in INT_RANGE else None
 
 
 class _OperationMeasure:
@@ -315,7 +317,8 @@ class _OperationMeasure:
             default = self.defaults.get(name)
             return value_from_ast_untyped(default) if default is not None else None
         if isinstance(value, IntValueNode):
-            return int(value.value)
+            # Long digit strings are no Int (and int() of thousands of digits is refused).
+            return int(value.value) if len(value.value) <= 11 else None
         if isinstance(value, ListValueNode):
             return [self._value(v) for v in value.values]
         if isinstance(value, StringValueNode):

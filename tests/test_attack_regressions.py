@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import httpx
@@ -213,3 +214,16 @@ def test_over_limit_documents_over_websocket_get_a_coded_error(
     [refusal] = sent["payload"]
     assert refusal["extensions"]["code"] == code
     assert json.loads(pong["text"]) == {"type": "pong"}
+
+
+@pytest.mark.parametrize("first", ["1e300", "99999999999999999999", "-1e20"])
+async def test_a_page_size_that_is_no_int_fails_validation_and_is_not_echoed(
+    client: GraphQLClient, first: str
+) -> None:
+    """Issue 17, point 10 (re-attack): `first: 1e300` got PAGE_SIZE_LIMIT with a 301-digit
+    number in its message; a value that is no 32-bit Int is a validation error, on both
+    read paths, and its message does not repeat the number (at most its last digits)."""
+    answer = await client.post(f"{{ deputies(first: {first}) {{ totalCount }} }}")
+    errors = answer["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["GRAPHQL_VALIDATION_FAILED"]
+    assert not any(re.search(r"[0-9]{40}", e["message"]) for e in errors), errors
