@@ -830,9 +830,8 @@ _COMPOSITION_SQL = """
           count(d.id) FILTER (WHERE d.is_grassroots) AS grassroots,
           count(d.id) FILTER (WHERE d.ethnicity IS NOT NULL AND d.ethnicity <> '汉族') AS minority,
           count(d.id) FILTER (WHERE
-              CASE WHEN d.birth_date IS NOT NULL
-                   THEN d.birth_date > current_date - interval '40 years'
-                   ELSE extract(year FROM current_date) - d.birth_year < 40 END) AS under40
+              -- by birth year, as the service counts for anonymous callers (docs/reports.md)
+              extract(year FROM current_date) - d.birth_year < 40) AS under40
    FROM unnest(enum_range(NULL::level)) AS l(level)
    LEFT JOIN counted c ON c.level = l.level
    LEFT JOIN deputies d ON d.id = c.deputy_id

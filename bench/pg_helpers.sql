@@ -114,9 +114,8 @@ LANGUAGE sql STABLE AS $$
            (count(d.id) FILTER (WHERE d.is_grassroots))::integer,
            (count(d.id) FILTER (WHERE d.ethnicity IS NOT NULL AND d.ethnicity <> '汉族'))::integer,
            (count(d.id) FILTER (WHERE
-               CASE WHEN d.birth_date IS NOT NULL
-                    THEN d.birth_date > current_date - interval '40 years'
-                    ELSE extract(year FROM current_date) - d.birth_year < 40 END))::integer
+               -- by birth year, as the service counts for anonymous callers (docs/reports.md)
+               extract(year FROM current_date) - d.birth_year < 40))::integer
     FROM unnest(enum_range(NULL::public.level)) AS l(level)
     LEFT JOIN counted c ON c.level = l.level
     LEFT JOIN public.deputies d ON d.id = c.deputy_id
