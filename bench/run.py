@@ -410,9 +410,9 @@ async def count_in_process(
     os.environ["REGISTRY_GRAPHIQL"] = "false"
     import httpx
 
+    from core.settings import Settings as ServiceSettings
     from db.engine import statement_count
     from service.app import create_app
-    from service.settings import Settings as ServiceSettings
 
     app = create_app(ServiceSettings())
     counts: dict[str, float] = {}

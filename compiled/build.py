@@ -17,7 +17,6 @@ from sqlalchemy import (
     FromClause,
     Select,
     Table,
-    case,
     func,
     literal,
     null,
@@ -25,17 +24,20 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by, array
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import DateTime
 
 from compiled import sqljson
 from compiled.collect import Document, collect, sub_selections
+from core.context import Caller
+from core.permissions import personal_scope
+from core.settings import Settings
+from db.columns import table_of
 from db.regions import Region as RegionRow
+from db.rules import masked
 from resolvers.pagination import Ordering, decode_cursor
-from service.context import Caller
-from service.settings import Settings
 
-regions = RegionRow.__table__
+regions = table_of(RegionRow)
 
 
 class Unsupported(Exception):
@@ -101,18 +103,13 @@ class Builder:
         return value
 
     def personal(self, row: FromClause, value: ColumnElement[Any]) -> ColumnElement[Any]:
-        """Personal data as the resolver path shows it (service.permissions.can_see_personal)."""
-        if self.caller.role == "admin":
-            return value
-        if self.caller.role == "editor" and self.caller.region_code:
-            inside = (
-                select(true())
-                .where(regions.c.code == row.c.locality_code)
-                .where(regions.c.lineage.contains(array([self.caller.region_code])))
-                .exists()
-            )
-            return case((inside, value), else_=null())
-        return null()
+        """Personal data as the rule of core.permissions.personal_scope lets the caller see it,
+        by the lineage of the person's locality."""
+        scope = personal_scope(self.caller)
+        if scope.everywhere or scope.nowhere:
+            return masked(scope, null(), value)
+        lineage = select(regions.c.lineage).where(regions.c.code == row.c.locality_code)
+        return masked(scope, lineage.scalar_subquery(), value)
 
     # ------------------------------------------------------------------ connections
 

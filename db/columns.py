@@ -6,8 +6,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, func
-from sqlmodel import Field
+from sqlalchemy import Column, DateTime, Table, func
+from sqlmodel import Field, SQLModel
 
 from db.enums import pg_enum
 
@@ -33,3 +33,10 @@ def updated_at_field() -> Any:
 
 
 Timestamp = datetime | None
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table, typed (SQLModel declares `__table__` without a type)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table

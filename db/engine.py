@@ -14,9 +14,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.settings import Settings
 from db.embedded import start_embedded
 from db.pool import ReadPool
-from service.settings import Settings
 
 # Counts statements sent by the current task (a request or a test) so that cost tests
 # can assert the exact number of round trips.

@@ -1,6 +1,6 @@
 """The write scope and personal-data rule of one caller as a table that set-based SQL reads.
 
-The mutations decide per write with `service.permissions.can_write_in` (and reads mask with
+The mutations decide per write with `core.permissions.can_write_in` (and reads mask with
 `can_see_personal`) on a region's lineage. A bulk import decides for thousands of rows in a
 few statements, so it evaluates those same two functions once for every region and keeps
 the answers in the temporary table `import_scope`; its SQL then asks `writable(code)` and

@@ -7,9 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from core.settings import get_settings
 from db.engine import create_engine
 from db.models import metadata
-from service.settings import get_settings
 
 target_metadata = metadata
 

@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, ENUM
 
+from core.context import Context
 from db.activities import Activity as ActivityRow
 from db.activities import ActivityKind
 from db.activities import ActivityParticipant as ParticipantRow
+from db.columns import table_of
 from db.deputies import Deputy as DeputyRow
 from db.enums import Level, pg_enum_name
 from db.session import RequestDatabase
@@ -19,11 +21,10 @@ from resolvers.counts import LevelCountsLoader
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import subtree_codes
-from service.context import Context
 
-activities = ActivityRow.__table__
-participants = ParticipantRow.__table__
-deputies = DeputyRow.__table__
+activities = table_of(ActivityRow)
+participants = table_of(ParticipantRow)
+deputies = table_of(DeputyRow)
 
 BY_START = Ordering("activity", (activities.c.start_date, activities.c.id), descending=True)
 

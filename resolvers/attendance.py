@@ -6,12 +6,13 @@ from sqlalchemy import func, select
 
 from db.attendance import Attendance as AttendanceRow
 from db.attendance import Meeting as MeetingRow
+from db.columns import table_of
 from resolvers.counts import LevelCountsLoader
 from resolvers.loaders import PageLoader, RowByKeyLoader
 from resolvers.pagination import Ordering
 
-meetings = MeetingRow.__table__
-attendances = AttendanceRow.__table__
+meetings = table_of(MeetingRow)
+attendances = table_of(AttendanceRow)
 
 
 class MeetingByIdLoader(RowByKeyLoader):

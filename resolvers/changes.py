@@ -25,13 +25,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
+from core.context import Context
 from db.enums import GroupKind, MandateStatus, StationKind
 from resolvers import deputies as deputy_sql
 from resolvers import groups as group_sql
 from resolvers import stations as station_sql
 from resolvers.deputies import DeputyOrder, DeputySpec, deputy_conditions, ordering
 from resolvers.pagination import Page, PageArgs, fetch_pages
-from service.context import Context
 
 # How far before its previous sync a client should ask from (see the module docstring).
 SYNC_OVERLAP = timedelta(minutes=5)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from db.columns import table_of
 from db.committees import Committee as CommitteeRow
 from db.committees import Congress as CongressRow
 from db.committees import Term as TermRow
 from resolvers.loaders import RowByKeyLoader, RowsByKeyLoader
 
-congresses = CongressRow.__table__
-terms = TermRow.__table__
-committees = CommitteeRow.__table__
+congresses = table_of(CongressRow)
+terms = table_of(TermRow)
+committees = table_of(CommitteeRow)
 
 
 class CongressByIdLoader(RowByKeyLoader):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from db.columns import table_of
 from db.contacts import ContactAssignment as AssignmentRow
 from db.contacts import ContactLog as LogRow
 from resolvers.loaders import RowByKeyLoader, RowsByKeyLoader
 
-assignments = AssignmentRow.__table__
-logs = LogRow.__table__
+assignments = table_of(AssignmentRow)
+logs = table_of(LogRow)
 
 
 class ContactAssignmentByIdLoader(RowByKeyLoader):

@@ -16,6 +16,8 @@ from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, not_, o
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import exists
 
+from core.context import Context
+from db.columns import table_of
 from db.committees import CommitteeMembership as MembershipRow
 from db.committees import Congress as CongressRow
 from db.committees import Term as TermRow
@@ -30,17 +32,16 @@ from db.stations import StationAssignment as StationAssignmentRow
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import in_subtree, subtree_codes
-from service.context import Context
 
-deputies = DeputyRow.__table__
-mandates = MandateRow.__table__
-congresses = CongressRow.__table__
-terms = TermRow.__table__
-regions = RegionRow.__table__
-memberships = MembershipRow.__table__
-station_assignments = StationAssignmentRow.__table__
-group_members = GroupMemberRow.__table__
-report_counts = ReportCountRow.__table__
+deputies = table_of(DeputyRow)
+mandates = table_of(MandateRow)
+congresses = table_of(CongressRow)
+terms = table_of(TermRow)
+regions = table_of(RegionRow)
+memberships = table_of(MembershipRow)
+station_assignments = table_of(StationAssignmentRow)
+group_members = table_of(GroupMemberRow)
+report_counts = table_of(ReportCountRow)
 
 
 @dataclass(frozen=True)

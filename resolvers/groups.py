@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from core.context import Context
+from db.columns import table_of
 from db.deputies import Mandate as MandateRow
 from db.enums import GroupKind, MandateStatus
 from db.groups import DeputyGroup as GroupRow
@@ -14,11 +16,10 @@ from resolvers.counts import LevelCountsLoader
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import subtree_codes
-from service.context import Context
 
-groups = GroupRow.__table__
-members = MemberRow.__table__
-mandates = MandateRow.__table__
+groups = table_of(GroupRow)
+members = table_of(MemberRow)
+mandates = table_of(MandateRow)
 
 BY_ID = Ordering("group", (groups.c.id,))
 

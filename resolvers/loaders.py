@@ -17,7 +17,7 @@ from sqlalchemy.engine import Row
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 
 if TYPE_CHECKING:
-    from service.context import Context
+    from core.context import Context
 
 
 class Loader(DataLoader[Any, Any]):

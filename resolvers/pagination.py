@@ -30,8 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
+from core.settings import Settings
 from db.session import RequestDatabase
-from service.settings import Settings
 
 
 @dataclass(frozen=True)

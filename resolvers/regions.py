@@ -8,13 +8,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.dialects.postgresql import array
 
+from core.context import Context
+from db.columns import table_of
 from db.enums import Level
 from db.regions import Region as RegionRow
 from resolvers.loaders import PageLoader, RowByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
-from service.context import Context
 
-regions = RegionRow.__table__
+regions = table_of(RegionRow)
 REGION_COLUMNS = select(regions)
 BY_CODE = Ordering("code", (regions.c.code,))
 

@@ -13,14 +13,15 @@ from datetime import date
 
 from sqlalchemy import select, text
 
+from core.context import Caller
+from core.permissions import can_see_personal
+from db.columns import table_of
 from db.deputies import Deputy as DeputyRow
 from db.enums import Level
 from db.session import RequestDatabase
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
-from service.context import Caller
-from service.permissions import can_see_personal
 
-deputies = DeputyRow.__table__
+deputies = table_of(DeputyRow)
 BY_PINYIN = Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
 
 # Mandates counted: active today, or in force (and not suspended) on `as_of`.
@@ -82,7 +83,7 @@ class AgeDetail(enum.Enum):
 
 def age_detail(caller: Caller, lineage: Sequence[str]) -> AgeDetail:
     """The caller's age detail for a report over the region with this lineage (the rule on
-    personal data itself is service.permissions.can_see_personal)."""
+    personal data itself is core.permissions.can_see_personal)."""
     if can_see_personal(caller, ()):  # even someone living in no region: everyone's
         return AgeDetail.DAY
     if can_see_personal(caller, lineage):  # those living in the region's subtree

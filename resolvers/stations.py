@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, true
 
+from core.context import Context
+from db.columns import table_of
 from db.deputies import Deputy as DeputyRow
 from db.deputies import Mandate as MandateRow
 from db.enums import MandateStatus, StationKind
@@ -20,15 +22,14 @@ from resolvers.deputies import DeputySpec, deputy_query
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import in_subtree, subtree_codes
-from service.context import Context
 
-stations = StationRow.__table__
-assignments = AssignmentRow.__table__
-receptions = ReceptionRow.__table__
-reception_deputies = ReceptionDeputyRow.__table__
-deputies = DeputyRow.__table__
-mandates = MandateRow.__table__
-regions = RegionRow.__table__
+stations = table_of(StationRow)
+assignments = table_of(AssignmentRow)
+receptions = table_of(ReceptionRow)
+reception_deputies = table_of(ReceptionDeputyRow)
+deputies = table_of(DeputyRow)
+mandates = table_of(MandateRow)
+regions = table_of(RegionRow)
 
 BY_ID = Ordering("station", (stations.c.id,))
 

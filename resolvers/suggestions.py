@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
+from core.context import Context
+from db.columns import table_of
 from db.committees import Congress as CongressRow
 from db.deputies import Deputy as DeputyRow
 from db.session import RequestDatabase
@@ -37,15 +39,14 @@ from db.suggestions import SuggestionStatus
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import subtree_codes
-from service.context import Context
 
-suggestions = SuggestionRow.__table__
-categories = CategoryRow.__table__
-cosigners = CosignerRow.__table__
-handlers = HandlerRow.__table__
-supervisions = SupervisionRow.__table__
-deputies = DeputyRow.__table__
-congresses = CongressRow.__table__
+suggestions = table_of(SuggestionRow)
+categories = table_of(CategoryRow)
+cosigners = table_of(CosignerRow)
+handlers = table_of(HandlerRow)
+supervisions = table_of(SupervisionRow)
+deputies = table_of(DeputyRow)
+congresses = table_of(CongressRow)
 
 
 def taken(day: ColumnElement[Any], as_of: date | None) -> ColumnElement[bool]:

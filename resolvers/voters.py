@@ -6,12 +6,13 @@ from collections.abc import Hashable, Sequence
 
 from sqlalchemy import func, or_, select
 
+from db.columns import table_of
 from db.regions import Region as RegionRow
 from db.voters import VoterContact as VoterContactRow
 from resolvers.loaders import Loader, RowByKeyLoader, RowsByKeyLoader
 
-voter_contacts = VoterContactRow.__table__
-regions = RegionRow.__table__
+voter_contacts = table_of(VoterContactRow)
+regions = table_of(RegionRow)
 
 # Each record with the lineage of the voter's region, which decides who may see it.
 WITH_LINEAGE = select(voter_contacts, regions.c.lineage.label("community_lineage")).join(

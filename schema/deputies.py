@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from core.permissions import can_see_personal, needs_region_check
 from db.enums import CommitteeRole, Gender, Level, MandateEndReason, MandateStatus
 from resolvers import changes
 from resolvers import deputies as resolve
@@ -16,7 +17,6 @@ from schema.committees import Committee, Congress, Term
 from schema.node import Node, decode_int_id
 from schema.pagination import Connection, page_args_for, to_connection
 from schema.regions import Region
-from service.permissions import can_see_personal, needs_region_check
 
 if TYPE_CHECKING:
     from schema.activities import Activity

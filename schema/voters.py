@@ -12,10 +12,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from core.permissions import can_see_personal
 from resolvers import voters as resolve
 from schema.node import Node
 from schema.regions import Region
-from service.permissions import can_see_personal
 
 
 @strawberry.type(

@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from core.settings import get_settings
 from db.engine import create_engine
 from db.session import RequestDatabase
 from resolvers import reports
-from service.settings import get_settings
 
 
 async def timed(runs: int, work: Callable[[], Awaitable[Any]]) -> tuple[float, float]:

@@ -34,6 +34,7 @@ from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.settings import Settings
 from seed.batches import (
     Seated,
     filled_congresses,
@@ -49,7 +50,6 @@ from seed.model import COLUMNS, DUTY_TABLES, Batch, Ids
 from seed.scales import ScalePlan, parse_scale
 from seed.world import load_world
 from seed.writer import DeferredIndexes, advance_sequences, driver_of, last_ids, write_batch
-from service.settings import Settings
 
 log = logging.getLogger(__name__)
 

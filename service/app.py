@@ -21,6 +21,8 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET
 
 from compiled.execute import CompiledPath
+from core.context import Context
+from core.settings import Settings, get_settings
 from db.engine import create_engine, create_read_pool, statement_count
 from db.session import RequestDatabase
 from schema import build_schema
@@ -32,7 +34,6 @@ from service.auth import (
     unauthenticated,
 )
 from service.bulk_export import export_routes
-from service.context import Context
 from service.errors import (
     BAD_REQUEST,
     SUBSCRIPTION_OVER_HTTP,
@@ -57,7 +58,6 @@ from service.observability import (
     shutdown_metrics,
     shutdown_tracing,
 )
-from service.settings import Settings, get_settings
 from service.write_pool import MutationsOnTheWritePool
 
 log = logging.getLogger("registry")

@@ -35,9 +35,9 @@ from pathlib import Path
 import jwt
 from starlette.responses import JSONResponse
 
+from core.context import Caller
+from core.settings import Settings
 from db.session import RequestDatabase
-from service.context import Caller
-from service.settings import Settings
 
 ROLES = ("viewer", "editor", "admin")
 ALGORITHM = "HS256"

@@ -27,10 +27,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.routing import Route
 
+from core.context import Caller
+from core.settings import Settings
 from db.session import RequestDatabase
-from service.context import Caller
 from service.import_columns import KINDS
-from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.export_streams import ExportPool
@@ -47,7 +47,7 @@ PEOPLE = f"""
 
 
 def personal(caller: Caller, value: str, lineage: str = "loc.lineage") -> str:
-    """A personal column as the caller may see it (service.permissions.can_see_personal):
+    """A personal column as the caller may see it (core.permissions.can_see_personal):
     admins all, editors inside their region, nobody else."""
     if caller.role == "admin":
         return value

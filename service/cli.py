@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from service.settings import PROJECT_ROOT, Settings, get_settings
+from core.settings import PROJECT_ROOT, Settings, get_settings
+from db.columns import table_of
 
 app = typer.Typer(help="Deputy registry: a GraphQL service for China's people's congress deputies.")
 
@@ -148,7 +149,7 @@ async def revoke(settings: Settings, token: str, reason: str) -> str:
     try:
         async with engine.begin() as conn:
             await conn.execute(
-                insert(AuditEntry.__table__).values(
+                insert(table_of(AuditEntry)).values(
                     actor="command line",
                     role="admin",
                     action="revokeToken",

@@ -36,8 +36,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from core.settings import Settings
 from service.body_limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, error_body
-from service.settings import Settings
 
 log = logging.getLogger("registry.errors")
 

@@ -34,10 +34,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from core.settings import Settings
 from db.session import RequestDatabase
 from service.auth import AuthError, authenticate, unauthenticated
 from service.bulk_export import FORMATS, begin_snapshot, stream_csv, stream_popolo
-from service.settings import Settings
 
 log = logging.getLogger("registry.exports")
 

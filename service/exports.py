@@ -23,7 +23,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from core.context import Caller
+from core.settings import Settings
 from db.activities import ActivityKind
+from db.columns import table_of
 from db.regions import Region as RegionRow
 from db.session import RequestDatabase
 from resolvers import activities as activity_figures
@@ -31,10 +34,8 @@ from resolvers import reports as compute
 from resolvers import suggestions as suggestion_figures
 from resolvers.ids import decode_int_id
 from service.auth import AuthError, authenticate, unauthenticated
-from service.context import Caller
-from service.settings import Settings
 
-regions = RegionRow.__table__
+regions = table_of(RegionRow)
 COMPOSITION_HEADER = ["level", "deputies", "female", "grassroots", "minority", "under40"]
 ACTIVITY_HEADER = [
     "receptions",

@@ -38,7 +38,7 @@ from service.observability import setting
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from service.settings import Settings
+    from core.settings import Settings
 
 log = logging.getLogger("registry.health")
 

@@ -32,11 +32,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from core.context import Caller
+from core.permissions import can_see_personal, can_write, can_write_in
+from core.settings import Settings
 from db.session import RequestDatabase
 from db.write_scope import REGION_LINEAGES, SCOPE_DDL, SCOPE_TABLE
 from service import imports_deputies, imports_links
 from service.auth import AuthError, authenticate, unauthenticated
-from service.context import Caller
 from service.import_columns import (
     KINDS,
     BadFile,
@@ -48,8 +50,6 @@ from service.import_columns import (
     template,
 )
 from service.import_parse import parse, sniff_format
-from service.permissions import can_see_personal, can_write, can_write_in
-from service.settings import Settings
 
 # The advisory lock keeps two imports from creating the same new person twice.
 IMPORT_LOCK = 7_309_001
@@ -133,7 +133,7 @@ async def _stage(conn: AsyncConnection, kind: str, records: list[tuple[Any, ...]
 
 async def load_scope(conn: AsyncConnection, importer: Importer) -> None:
     """The table import_scope (db.write_scope): for every region, the answer of the rules the
-    mutations and reads use (service.permissions) for this importer, evaluated here once
+    mutations and reads use (core.permissions) for this importer, evaluated here once
     per region so that the checks stay set-based and never restate the rule."""
     caller = importer.caller()
     await conn.execute(text(f"DROP TABLE IF EXISTS {SCOPE_TABLE}"))
@@ -334,7 +334,7 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
         db = database()  # (a connection only on first use)
         try:
             # The token first, as on every surface (service.auth); who may write, as the
-            # mutations decide it (service.permissions.can_write).
+            # mutations decide it (core.permissions.can_write).
             caller = await authenticate(settings, db, request.headers.get("authorization"))
             if not can_write(caller):
                 if caller.role == "anonymous":

@@ -71,6 +71,7 @@ from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaField
 from strawberry import Schema
 from strawberry.extensions import DisableIntrospection, SchemaExtension
 
+from core.settings import Settings, get_settings
 from service.errors import error_extensions, log_client_errors
 from service.input_checks import (
     check_document_size,
@@ -78,7 +79,6 @@ from service.input_checks import (
     document_tokens,
     string_errors,
 )
-from service.settings import Settings, get_settings
 
 # Items assumed for a list field that has no `first` (mandates, members, ancestors, ...):
 # most hold a handful of rows, a few dozens; ten keeps nesting two of them cheap.

@@ -41,7 +41,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import Info
 from strawberry.types.unset import UNSET, UnsetType
 
+from core.context import Context
+from core.settings import Settings
 from db.attendance import Attendance as AttendanceRow
+from db.columns import table_of
 from db.deputies import Mandate as MandateRow
 from db.engine import resolve_url
 from db.session import RequestDatabase
@@ -51,10 +54,8 @@ from schema.attendance import Attendance
 from schema.deputies import Mandate
 from schema.stations import Reception
 from service.auth import REVOKED_MESSAGE, AuthError, authenticate, ensure_not_revoked
-from service.context import Context
 from service.listener import LISTENER_NAME, Broker, Lost, Revoked
 from service.live_front import GuardedTransportWS, decode_frame
-from service.settings import Settings
 
 __all__ = ["LISTENER_NAME", "Broker", "LiveGraphQL", "Subscription", "live_routes"]
 
@@ -182,7 +183,7 @@ class Subscription:
     ) -> AsyncGenerator[Attendance, None]:
         key = _key(meeting_id, "Meeting")
         await _exists(info, "SELECT 1 FROM meetings WHERE id = :key", key, "meeting")
-        table = AttendanceRow.__table__
+        table = table_of(AttendanceRow)
         async for ids in _events(info, "registry_attendance", lambda e: e.get("meeting") == key):
             for row in await _rows(info, table, ids):
                 yield Attendance.from_row(row)
@@ -193,7 +194,7 @@ class Subscription:
     ) -> AsyncGenerator[Reception, None]:
         key = _key(station_id, "Station")
         await _exists(info, "SELECT 1 FROM stations WHERE id = :key", key, "station")
-        table = ReceptionRow.__table__
+        table = table_of(ReceptionRow)
         async for ids in _events(info, "registry_reception", lambda e: e.get("station") == key):
             for row in await _rows(info, table, ids):
                 yield Reception.from_row(row)
@@ -206,7 +207,7 @@ class Subscription:
     ) -> AsyncGenerator[MandateChange, None]:
         code = region_code.strip()
         await _exists(info, "SELECT 1 FROM regions WHERE code = :key", code, "region with code")
-        table = MandateRow.__table__
+        table = table_of(MandateRow)
         kinds: dict[int, MandateChangeKind] = {}
 
         def accept(event: dict[str, Any]) -> bool:

@@ -17,9 +17,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 
+from core.settings import Settings
 from service.input_checks import check_document_size, count_tokens
 from service.limits import TOKEN_COUNT_REACH, token_limit_error
-from service.settings import Settings
 
 # graphql-transport-ws: the server closes with 4400 on a message it cannot read.
 BAD_MESSAGE = 4400

@@ -67,7 +67,7 @@ log = logging.getLogger("registry")
 access_log = logging.getLogger("registry.access")
 slow_log = logging.getLogger("registry.slow")
 
-# Defaults for settings that service/settings.py may not define (yet).
+# Defaults for settings that core/settings.py may not define (yet).
 DEFAULT_SLOW_OPERATION_MS = 1000
 DEFAULT_LOG_LEVEL = "INFO"
 MAX_OPERATION_LABELS = 100  # distinct operation names per process before "other"

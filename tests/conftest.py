@@ -21,13 +21,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.settings import PROJECT_ROOT, Settings
 from db.embedded import start_embedded
 from db.engine import create_engine, statement_count
 from db.migrate import migrate
 from db.session import RequestDatabase
 from service.app import create_app
 from service.auth import issue_token
-from service.settings import PROJECT_ROOT, Settings
 
 TEST_SEED = 7
 

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.settings import Settings
 from db.session import RequestDatabase
 from service.app import create_app
 from service.auth import issue_token
-from service.settings import Settings
 from tests.conftest import GraphQLClient
 
 BY_BIRTH_YEAR = """query ($after: String) {

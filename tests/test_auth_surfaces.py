@@ -12,9 +12,9 @@ import jwt
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.settings import Settings
 from service import auth
 from service.auth import issue_token, token_id
-from service.settings import Settings
 
 REGION = "220400"  # a prefecture of the small seed
 REVOKED = "The token has been revoked."

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from core.settings import Settings
 from db.engine import create_engine, sync_url
 from service.auth import issue_token
-from service.settings import Settings
 from tests.mutations import CREATE_DEPUTY
 from tests.test_health import prepare_database, running_app, scratch_database, service_settings
 

@@ -15,16 +15,16 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.context import Caller
+from core.settings import Settings
 from db.engine import create_engine
 from db.migrate import migrate
 from db.session import RequestDatabase
 from resolvers import reports
 from resolvers.ids import encode_id
 from service import bulk_export
-from service.context import Caller
 from service.import_columns import KINDS
 from service.imports import Importer, run_import
-from service.settings import Settings
 from tests.conftest import GraphQLClient, _with_database
 from tests.test_imports import auth, files, upload  # noqa: F401  (files: the fixture)
 

@@ -15,14 +15,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.context import Context
+from core.settings import Settings
 from db.session import RequestDatabase
 from resolvers import changes
 from resolvers.deputies import DeputyOrder, DeputySpec
 from resolvers.ids import encode_id
 from resolvers.pagination import PageArgs
 from schema import build_schema
-from service.context import Context
-from service.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.mutations import ASSIGN_STATION, END_MANDATE, mutate
 

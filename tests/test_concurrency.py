@@ -20,12 +20,12 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.settings import Settings
 from db.engine import create_engine
 from db.session import RequestDatabase
 from resolvers.ids import decode_int_id
 from service.auth import issue_token
 from service.faults import transact
-from service.settings import Settings
 from tests.mutations import (
     ADD_MEMBER,
     ASSIGN_CONTACT,

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.context import Context
 from db.session import RequestDatabase
 from resolvers.duty_records import DutyRecordLoader
-from service.context import Context
 from tests.conftest import GraphQLClient
 from tests.duty import GUIZHOU, SHUANGLIU, gid, guizhou, link
 from tests.factories import committee_of, insert_row

@@ -32,6 +32,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from core.settings import Settings
 from db.engine import create_engine
 from service.auth import issue_token
 from service.faults import (
@@ -45,7 +46,6 @@ from service.faults import (
     transact,
     with_fault_handling,
 )
-from service.settings import Settings
 from tests.test_health import (
     ServiceProcess,
     free_port,

@@ -34,9 +34,9 @@ from schemathesis.graphql import nodes
 from schemathesis.specs.graphql.scalars import CUSTOM_SCALARS
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from core.settings import Settings
 from db.engine import async_url
 from db.session import RequestDatabase
-from service.settings import Settings
 from tests.test_limits import guarded_app
 
 EXAMPLES = 150

@@ -30,10 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 import service.graphiql as graphiql
+from core.settings import PROJECT_ROOT, Settings
 from service.app import create_app
 from service.examples import EXAMPLES
 from service.graphiql import graphiql_html
-from service.settings import PROJECT_ROOT, Settings
 
 FETCH_SCRIPT = PROJECT_ROOT / "scripts" / "fetch_graphiql_assets.py"
 CHROMIUM = Path("/usr/bin/chromium")

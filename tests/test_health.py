@@ -32,6 +32,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.applications import Starlette
 
+from core.settings import PROJECT_ROOT, Settings, get_settings
 from db.engine import create_engine
 from db.session import RequestDatabase
 from service.app import create_app
@@ -45,7 +46,6 @@ from service.observability import (
     setup_tracing,
     shutdown_tracing,
 )
-from service.settings import PROJECT_ROOT, Settings, get_settings
 from tests.conftest import _server_url, _with_database
 
 # --- shared helpers ------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.settings import Settings
 from db.session import RequestDatabase
 from service.app import create_app
 from service.auth import issue_token
-from service.settings import Settings
 
 
 def app_client(

@@ -21,12 +21,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.settings import Settings
 from db.session import RequestDatabase
 from resolvers.ids import encode_id
 from service.app import create_app
 from service.auth import issue_token
 from service.imports import IMPORT_LOCK
-from service.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.factories import committee_of, congress_of, insert_deputy, insert_mandate, insert_row
 from tests.test_imports import id_number

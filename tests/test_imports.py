@@ -23,13 +23,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 
+from core.settings import Settings
 from db.session import RequestDatabase
 from service.auth import issue_token
 from service.bulk_export import export_routes
 from service.import_columns import KINDS
 from service.import_parse import ID_CHECK, ID_WEIGHTS
 from service.imports import import_routes
-from service.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.factories import insert_deputy, insert_mandate
 

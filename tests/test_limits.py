@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from core.settings import Settings
 from db.engine import statement_count
 from db.session import RequestDatabase
 from resolvers import regions as region_resolvers
@@ -24,7 +25,6 @@ from schema import build_schema
 from service.app import create_app
 from service.errors import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from service.limits import LIST_ESTIMATE, check_limits, guard_schema, query_cost
-from service.settings import Settings
 
 ERROR_ID = re.compile(r"^[0-9a-f]{12}$")
 INTERNAL = re.compile(r"^Internal error; quote error id ([0-9a-f]{12}) to the operators\.$")

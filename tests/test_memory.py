@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from service.settings import Settings
+from core.settings import Settings
 from tests.test_health import ServiceProcess, prepare_database, scratch_database, service_settings
 
 DOCUMENTS = 50  # padded documents of the burst

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from core.settings import Settings
 from db.engine import create_read_pool, sync_url
 from db.pool import PoolClosed, ReadPool
-from service.settings import Settings
 
 PID = "SELECT pg_backend_pid() + 0 * $1::int"
 SLEEP_THEN_PID = "SELECT pg_backend_pid() FROM pg_sleep($1::float)"

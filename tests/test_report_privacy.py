@@ -24,11 +24,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.settings import Settings
 from db.session import RequestDatabase
 from resolvers.ids import encode_id
 from service.app import create_app
 from service.auth import issue_token, token_id
-from service.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.factories import committee_of, congress_of, insert_deputy, insert_mandate
 

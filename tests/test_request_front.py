@@ -16,12 +16,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.routing import Route
 
+from core.settings import Settings
 from db.engine import statement_count
 from db.session import RequestDatabase
 from resolvers import regions as region_resolvers
 from schema.regions import Region
 from service.app import create_app
-from service.settings import Settings
 
 RESOLVER = {"x-registry-path": "resolver"}
 PATHS = {"compiled": {}, "resolver": RESOLVER}

@@ -27,11 +27,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from core.settings import PROJECT_ROOT, Settings
 from service import auth
 from service.auth import issue_token, token_id
 from service.cli import revoke
 from service.live import LISTENER_NAME, Broker
-from service.settings import PROJECT_ROOT, Settings
 from tests.test_subscriptions import free_port
 
 WORKERS = 2
@@ -51,8 +51,8 @@ MANDATES = "subscription($code: String!) { mandateChanged(regionCode: $code) { k
 
 def app() -> ASGIApp:
     """The service as `registry serve` runs it, each answer naming its worker process."""
+    from core.settings import get_settings
     from service.app import create_app
-    from service.settings import get_settings
 
     inner = create_app(get_settings())
     worker = (WORKER_HEADER.encode(), str(os.getpid()).encode())
@@ -486,8 +486,8 @@ def test_the_revoke_token_command(
     of this service."""
     from typer.testing import CliRunner
 
+    from core.settings import get_settings
     from service import cli
-    from service.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("REGISTRY_JWT_SECRET", settings.jwt_secret or "")

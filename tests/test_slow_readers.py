@@ -18,10 +18,10 @@ import asyncpg
 import httpx
 import pytest
 
+from core.settings import Settings
 from db.engine import sync_url
 from service.auth import issue_token
 from service.export_streams import EXPORT_APPLICATION_NAME, EXPORTS_BUSY, TOO_MANY_EXPORTS
-from service.settings import Settings
 from tests.test_health import ServiceProcess, prepare_database, scratch_database, service_settings
 
 BIG_EXPORT = "/exports/100000/popolo.json"

@@ -27,18 +27,18 @@ from starlette.routing import WebSocketRoute
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from core.settings import PROJECT_ROOT, Settings
 from resolvers.ids import encode_id
 from service.auth import issue_token
 from service.live import LISTENER_NAME
-from service.settings import PROJECT_ROOT, Settings
 
 PROTOCOL = "graphql-transport-ws"
 
 
 def app() -> Starlette:
     """The service as `registry serve` runs it (uvicorn --factory)."""
+    from core.settings import get_settings
     from service.app import create_app
-    from service.settings import get_settings
 
     application = create_app(get_settings())
     if not any(isinstance(r, WebSocketRoute) for r in application.routes):
@@ -148,7 +148,7 @@ async def other_process(database_url: str, script: str) -> None:
     program = (
         "import asyncio\n"
         "from db.engine import create_engine\n"
-        "from service.settings import Settings\n"
+        "from core.settings import Settings\n"
         "async def main():\n"
         f"    engine = create_engine(Settings(database_url={database_url!r}))\n"
         + "".join(f"    {line}\n" for line in script.strip().splitlines())

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.activities import Activity as ActivityRow
 from db.activities import ActivityKind
 from db.activities import ActivityParticipant as ParticipantRow
+from db.columns import table_of
 from db.committees import Congress as CongressRow
 from db.deputies import Deputy as DeputyRow
 from db.groups import DeputyGroup as GroupRow
@@ -18,11 +19,11 @@ from resolvers.mutations import lookups
 from resolvers.mutations.base import Actor, Problems, audit
 from resolvers.mutations.eligibility import eligible_mandates
 
-activities = ActivityRow.__table__
-participants = ParticipantRow.__table__
-congresses = CongressRow.__table__
-deputies = DeputyRow.__table__
-groups = GroupRow.__table__
+activities = table_of(ActivityRow)
+participants = table_of(ParticipantRow)
+congresses = table_of(CongressRow)
+deputies = table_of(DeputyRow)
+groups = table_of(GroupRow)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.attendance import Attendance as AttendanceRow
 from db.attendance import Meeting as MeetingRow
+from db.columns import table_of
 from db.committees import Committee as CommitteeRow
 from db.committees import Congress as CongressRow
 from db.deputies import Deputy as DeputyRow
@@ -20,11 +21,11 @@ from resolvers.mutations.base import Actor, Problems, audit
 from resolvers.mutations.committees import current_members
 from resolvers.mutations.eligibility import eligible_mandates
 
-meetings = MeetingRow.__table__
-attendances = AttendanceRow.__table__
-committees = CommitteeRow.__table__
-congresses = CongressRow.__table__
-deputies = DeputyRow.__table__
+meetings = table_of(MeetingRow)
+attendances = table_of(AttendanceRow)
+committees = table_of(CommitteeRow)
+congresses = table_of(CongressRow)
+deputies = table_of(DeputyRow)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from sqlalchemy import Row, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.audit import AuditEntry
+from db.columns import table_of
 
-audit_log = AuditEntry.__table__
+audit_log = table_of(AuditEntry)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Select, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.columns import table_of
 from db.committees import Committee as CommitteeRow
 from db.committees import CommitteeMembership as MembershipRow
 from db.deputies import Deputy as DeputyRow
@@ -15,9 +16,9 @@ from resolvers.mutations import lookups
 from resolvers.mutations.base import Actor, Problems, audit
 from resolvers.mutations.eligibility import eligible_mandates
 
-committees = CommitteeRow.__table__
-memberships = MembershipRow.__table__
-deputies = DeputyRow.__table__
+committees = table_of(CommitteeRow)
+memberships = table_of(MembershipRow)
+deputies = table_of(DeputyRow)
 
 
 def current_members(committee_id: int, day: date) -> Select[tuple[int]]:

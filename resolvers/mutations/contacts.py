@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.columns import table_of
 from db.committees import Committee as CommitteeRow
 from db.committees import Congress as CongressRow
 from db.contacts import ContactAssignment as AssignmentRow
@@ -19,11 +20,11 @@ from resolvers.mutations.base import Actor, Problems, audit
 from resolvers.mutations.committees import current_members
 from resolvers.mutations.eligibility import eligible_mandates
 
-assignments = AssignmentRow.__table__
-logs = LogRow.__table__
-committees = CommitteeRow.__table__
-congresses = CongressRow.__table__
-deputies = DeputyRow.__table__
+assignments = table_of(AssignmentRow)
+logs = table_of(LogRow)
+committees = table_of(CommitteeRow)
+congresses = table_of(CongressRow)
+deputies = table_of(DeputyRow)
 
 
 @dataclass(frozen=True)

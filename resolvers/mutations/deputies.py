@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.columns import table_of
 from db.committees import Congress as CongressRow
 from db.committees import Term as TermRow
 from db.deputies import Deputy as DeputyRow
@@ -19,10 +20,10 @@ from db.pinyin import name_pinyin, search_vector
 from resolvers.mutations import lookups
 from resolvers.mutations.base import Actor, Problems, audit
 
-deputies = DeputyRow.__table__
-mandates = MandateRow.__table__
-congresses = CongressRow.__table__
-terms = TermRow.__table__
+deputies = table_of(DeputyRow)
+mandates = table_of(MandateRow)
+congresses = table_of(CongressRow)
+terms = table_of(TermRow)
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{6,19}$")
 

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.columns import table_of
 from db.committees import Congress as CongressRow
 from db.deputies import Deputy as DeputyRow
 from db.enums import GroupKind, GroupRole, Level
@@ -18,10 +19,10 @@ from resolvers.mutations import lookups
 from resolvers.mutations.base import Actor, Problems, audit
 from resolvers.mutations.eligibility import eligible_mandates
 
-groups = GroupRow.__table__
-members = MemberRow.__table__
-congresses = CongressRow.__table__
-deputies = DeputyRow.__table__
+groups = table_of(GroupRow)
+members = table_of(MemberRow)
+congresses = table_of(CongressRow)
+deputies = table_of(DeputyRow)
 
 
 @dataclass(frozen=True)

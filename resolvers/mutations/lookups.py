@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import Row, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.columns import table_of
 from db.regions import Region as RegionRow
 from resolvers.ids import decode_int_id
 from resolvers.mutations.base import Problems, not_found
 
-regions = RegionRow.__table__
+regions = table_of(RegionRow)
 
 
 async def by_id(

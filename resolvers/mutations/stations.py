@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.columns import table_of
 from db.deputies import Deputy as DeputyRow
 from db.deputies import Mandate as MandateRow
 from db.enums import Level, MandateStatus, StationKind
@@ -21,12 +22,12 @@ from db.stations import StationAssignment as AssignmentRow
 from resolvers.mutations import lookups
 from resolvers.mutations.base import Actor, Problems, audit
 
-stations = StationRow.__table__
-assignments = AssignmentRow.__table__
-receptions = ReceptionRow.__table__
-reception_deputies = ReceptionDeputyRow.__table__
-deputies = DeputyRow.__table__
-mandates = MandateRow.__table__
+stations = table_of(StationRow)
+assignments = table_of(AssignmentRow)
+receptions = table_of(ReceptionRow)
+reception_deputies = table_of(ReceptionDeputyRow)
+deputies = table_of(DeputyRow)
+mandates = table_of(MandateRow)
 
 
 @dataclass(frozen=True)

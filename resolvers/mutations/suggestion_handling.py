@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.columns import table_of
 from db.committees import Committee as CommitteeRow
 from db.enums import CommitteeKind, CommitteeRole
 from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome
@@ -31,8 +32,8 @@ from resolvers.mutations.suggestions import (
     suggestions,
 )
 
-committees = CommitteeRow.__table__
-supervisions = SupervisionRow.__table__
+committees = table_of(CommitteeRow)
+supervisions = table_of(SupervisionRow)
 # Standing-committee leaders who may lead a key supervision (主任、副主任).
 LEADER_ROLES = (CommitteeRole.CHAIR, CommitteeRole.VICE_CHAIR)
 

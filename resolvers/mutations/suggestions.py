@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Row, cast, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.columns import table_of
 from db.committees import Congress as CongressRow
 from db.committees import Term as TermRow
 from db.deputies import Deputy as DeputyRow
@@ -25,12 +26,12 @@ from resolvers.mutations.base import Actor, Problems, audit
 from resolvers.mutations.eligibility import eligible_mandates
 from resolvers.suggestions import categories
 
-suggestions = SuggestionRow.__table__
-cosigners = CosignerRow.__table__
-handlers = HandlerRow.__table__
-congresses = CongressRow.__table__
-terms = TermRow.__table__
-deputies = DeputyRow.__table__
+suggestions = table_of(SuggestionRow)
+cosigners = table_of(CosignerRow)
+handlers = table_of(HandlerRow)
+congresses = table_of(CongressRow)
+terms = table_of(TermRow)
+deputies = table_of(DeputyRow)
 
 # The Law on Deputies: a reply within 3 months of assignment, 6 for complex suggestions.
 REPLY_MONTHS = 3

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.columns import table_of
 from db.committees import Congress as CongressRow
 from db.deputies import Deputy as DeputyRow
 from db.deputies import Mandate as MandateRow
@@ -21,10 +22,10 @@ from resolvers.deputies import in_force, suspended_on
 from resolvers.mutations import lookups
 from resolvers.mutations.base import Actor, Problems, audit
 
-voter_contacts = VoterContactRow.__table__
-deputies = DeputyRow.__table__
-mandates = MandateRow.__table__
-congresses = CongressRow.__table__
+voter_contacts = table_of(VoterContactRow)
+deputies = table_of(DeputyRow)
+mandates = table_of(MandateRow)
+congresses = table_of(CongressRow)
 
 # Crockford's base32 without look-alikes (no I, L, O, U): easy to read out and copy.
 PSEUDONYM_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

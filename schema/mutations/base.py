@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
+from core.permissions import can_write, can_write_in
 from resolvers.mutations.base import Actor, Invalid, Problem
 from resolvers.mutations.scope import target_lineage
 from service.faults import WriteConflict, transact
-from service.permissions import can_write, can_write_in
 
 
 @strawberry.type(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from db.session import RequestDatabase
-from service.settings import Settings
+from core.settings import Settings
+
+if TYPE_CHECKING:  # core stands below db: the handle's type only, never its module
+    from db.session import RequestDatabase
 
 LoaderT = TypeVar("LoaderT")
 

@@ -1,0 +1,1 @@
+"""The floor every layer may stand on: settings, the caller, the request context, permissions."""
