@@ -38,6 +38,8 @@ test: $(STAMP) assets
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 schema: $(STAMP)
 	$(BIN)/registry print-schema --output schema/schema.graphql
