@@ -9,7 +9,9 @@ matching and never computes pinyin per row.
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from pypinyin import Style
 from pypinyin.converter import UltimateConverter
@@ -23,12 +25,27 @@ class _RememberingConverter(UltimateConverter):
     names are made of a few thousand segments (李, 俊峰, ...), and converting one costs
     far more than looking it up."""
 
-    @lru_cache(maxsize=65_536)  # noqa: B019  (one converter for the process's life)
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: dict[tuple[object, ...], tuple[tuple[str, ...], ...]] = {}
+
     def convert(
-        self, words: str, style: Style, heteronym: bool, errors: str, strict: bool, **kwargs: object
-    ) -> tuple[tuple[str, ...], ...]:
-        converted = super().convert(words, style, heteronym, errors, strict, **kwargs)
-        return tuple(tuple(syllables) for syllables in converted)
+        self,
+        words: str,
+        style: Style,
+        heteronym: bool,
+        errors: Callable[[str], str] | str,
+        strict: bool = True,
+        **kwargs: Any,
+    ) -> list[list[str]]:
+        key = (words, style, heteronym, errors, strict, *sorted(kwargs.items()))
+        found = self._seen.get(key)
+        if found is None:
+            if len(self._seen) >= 65_536:  # a bound, whatever names arrive
+                self._seen.clear()
+            converted = super().convert(words, style, heteronym, errors, strict, **kwargs)
+            found = self._seen[key] = tuple(tuple(syllables) for syllables in converted)
+        return [list(syllables) for syllables in found]
 
 
 _PINYIN = Pinyin(_RememberingConverter())

@@ -221,7 +221,7 @@ async def fetch_pages(
         elif args.with_count:
             total = totals.get(parent, 0)
         pages[parent] = Page(
-            rows=kept,
+            rows=list(kept),
             cursors=[encode_cursor(ordering, r) for r in kept],
             has_next=has_next,
             has_previous=args.after is not None,
@@ -246,7 +246,7 @@ async def _page_and_count(
     rows = (await db.execute(stmt.order_by(*order).limit(args.first + 1))).all()
     kept = rows[: args.first]
     return Page(
-        rows=kept,
+        rows=list(kept),
         cursors=[encode_cursor(ordering, r) for r in kept],
         has_next=len(rows) > args.first,
         has_previous=args.after is not None,
