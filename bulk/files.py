@@ -97,7 +97,7 @@ def read_rows(data: bytes, fmt: str) -> Iterator[tuple[int, list[str | None]]]:
     line = 1
     try:
         for cells in reader:
-            yield line, cells
+            yield line, list[str | None](cells)
             line = reader.line_num + 1  # a quoted cell may span lines
     except csv.Error as exc:  # e.g. a cell longer than the CSV reader's field limit
         raise BadFile(f"line {line} is not CSV ({exc})") from None

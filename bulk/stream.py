@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -47,7 +47,7 @@ def _cell(value: Any) -> Any:
 
 async def rows_of(
     conn: AsyncConnection, sql: str, params: dict[str, Any]
-) -> AsyncIterator[list[Any]]:
+) -> AsyncGenerator[list[Any], None]:
     result = await conn.stream(text(sql), params)
     try:
         async for batch in result.partitions(BATCH):

@@ -46,7 +46,7 @@ class UploadGate:
         self.taken -= 1
 
 
-async def _body(request: Request, deadline_s: float) -> bytes:
+async def _body(request: Request, deadline_s: float | None) -> bytes:
     try:
         return await asyncio.wait_for(_read_body(request), deadline_s)
     except TimeoutError:
