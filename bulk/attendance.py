@@ -1,8 +1,5 @@
-"""Attendance: an eligible deputy, not a member of the committee, attends a meeting (by ID, or by congress, committee and number).
-
-The import's checks and writes (bulk.links runs them) and the CSV export's rows, in the
-import's columns.
-"""
+"""Attendance: an eligible deputy, not a member of the committee, attends a meeting (by ID,
+or by congress, committee and number)."""
 
 from __future__ import annotations
 
@@ -14,9 +11,8 @@ IMPORT = LinkKind(
     kind="attendance",
     target_column="meeting_id",
     what="meeting",
-    targets="""
-        SELECT r.line, t.id FROM import_rows r JOIN meetings t ON t.id = r.meeting_id
-        UNION ALL
+    table="meetings",
+    by_natural_key="""
         SELECT r.line, t.id FROM import_rows r
         JOIN congresses c ON c.region_code = r.meeting_congress_code
         JOIN committees k ON k.congress_id = c.id

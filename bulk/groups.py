@@ -1,8 +1,4 @@
-"""Group memberships: a deputy joins a deputy group (by ID, or by congress + name), with a role.
-
-The import's checks and writes (bulk.links runs them) and the CSV export's rows, in the
-import's columns.
-"""
+"""Group memberships: a deputy joins a deputy group (by ID, or by congress + name), with a role."""
 
 from __future__ import annotations
 
@@ -14,9 +10,8 @@ IMPORT = LinkKind(
     kind="group-memberships",
     target_column="group_id",
     what="group",
-    targets="""
-        SELECT r.line, g.id FROM import_rows r JOIN deputy_groups g ON g.id = r.group_id
-        UNION ALL
+    table="deputy_groups",
+    by_natural_key="""
         SELECT r.line, g.id FROM import_rows r
         JOIN congresses c ON c.region_code = r.group_congress_code
         JOIN deputy_groups g ON g.congress_id = c.id AND g.name = r.group_name

@@ -32,7 +32,8 @@ class LinkKind:
     kind: str
     target_column: str  # the column its target errors name
     what: str  # the target in a sentence: station, group, meeting
-    targets: str  # SELECT line, id of every target a row may name
+    table: str  # the targets' table, whose `id` the target column may give
+    by_natural_key: str  # SELECT line, id of the targets a row names without an ID
     links: str  # SELECT b.*, ... FROM import_base b: the row with what its rules need
     checks: list[str]  # SELECT line, column, code, message
     writes: list[tuple[str, str]]  # (count name, statement returning the count)
@@ -120,6 +121,16 @@ NOT_ELIGIBLE = """SELECT l.line, :target_column, 'NOT_ELIGIBLE',
    FROM import_links l WHERE NOT l.existing AND l.person_id IS NOT NULL AND l.target_id IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM import_eligible e WHERE e.line = l.line)"""
 
+
+def targets(link: LinkKind) -> str:
+    """SELECT line, id of every target a row may name: by ID, or by natural key."""
+    by_id = (
+        f"SELECT r.line, x.id FROM import_rows r JOIN {link.table} x "
+        f"ON x.id = r.{link.target_column}"
+    )
+    return f"{by_id}\nUNION ALL\n{link.by_natural_key}"
+
+
 TEMP_TABLES = ("import_people", "import_base", "import_links", "import_eligible")
 
 
@@ -130,7 +141,7 @@ async def check(
         await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
     steps = [
         PEOPLE,
-        BASE.format(targets=link.targets),
+        BASE.format(targets=targets(link)),
         f"CREATE TEMP TABLE import_links ON COMMIT DROP AS {link.links}",
         "ANALYZE import_links",
     ]

@@ -1,8 +1,4 @@
-"""Station assignments: a deputy joins a liaison station (by ID, or by region code + name).
-
-The import's checks and writes (bulk.links runs them) and the CSV export's rows, in the
-import's columns.
-"""
+"""Station assignments: a deputy joins a liaison station (by ID, or by region code + name)."""
 
 from __future__ import annotations
 
@@ -15,9 +11,8 @@ IMPORT = LinkKind(
     kind="station-assignments",
     target_column="station_id",
     what="station",
-    targets="""
-        SELECT r.line, s.id FROM import_rows r JOIN stations s ON s.id = r.station_id
-        UNION ALL
+    table="stations",
+    by_natural_key="""
         SELECT r.line, s.id FROM import_rows r
         JOIN stations s ON s.region_code = r.station_region_code AND s.name = r.station_name
         WHERE r.station_id IS NULL""",
