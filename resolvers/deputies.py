@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, select, true
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import exists
 
@@ -28,6 +28,7 @@ from db.groups import GroupMembership as GroupMemberRow
 from db.pinyin import search_query
 from db.regions import Region as RegionRow
 from db.reports import ReportCount as ReportCountRow
+from db.rules import mandate_held, mandate_in_force, mandate_suspended
 from db.stations import StationAssignment as StationAssignmentRow
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
@@ -65,17 +66,9 @@ class DeputySpec:
     impossible: bool = False
 
 
-def in_force(m: Any, day: date | ColumnElement[Any]) -> ColumnElement[bool]:
-    """The mandate was held on `day` (start and end dates inclusive)."""
-    return and_(m.c.start_date <= day, or_(m.c.end_date.is_(None), m.c.end_date >= day))
-
-
-def suspended_on(m: Any, day: date | ColumnElement[Any]) -> ColumnElement[bool]:
-    return and_(
-        m.c.suspended_from.is_not(None),
-        m.c.suspended_from <= day,
-        or_(m.c.suspended_until.is_(None), m.c.suspended_until >= day),
-    )
+# The rules on mandates and dates are db.rules' (the mutations and the imports use them too).
+in_force = mandate_held
+suspended_on = mandate_suspended
 
 
 def status_condition(m: Any, status: MandateStatus, as_of: date | None) -> ColumnElement[bool]:
@@ -84,10 +77,9 @@ def status_condition(m: Any, status: MandateStatus, as_of: date | None) -> Colum
         return m.c.status == status
     if status is MandateStatus.TERMINATED:
         return and_(m.c.end_date.is_not(None), m.c.end_date < as_of)
-    held = in_force(m, as_of)
     if status is MandateStatus.SUSPENDED:
-        return and_(held, suspended_on(m, as_of))
-    return and_(held, not_(suspended_on(m, as_of)))
+        return and_(mandate_held(m, as_of), mandate_suspended(m, as_of))
+    return mandate_in_force(m, as_of)
 
 
 def mandate_conditions(spec: DeputySpec, m: Any = mandates) -> list[ColumnElement[bool]]:

@@ -1,5 +1,5 @@
 """The /exports/ routes, and how their streams are kept from taking the service's database
-connections (the files themselves are service.bulk_export's).
+connections (the files themselves are bulk.stream's and bulk.popolo's).
 
 An export reads one REPEATABLE READ snapshot through a server-side cursor, so it holds its
 connection from the first row to the last; a client that stops reading would hold it
@@ -34,10 +34,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from bulk.popolo import stream_popolo
+from bulk.stream import FORMATS, begin_snapshot, stream_csv
 from core.settings import Settings
 from db.session import RequestDatabase
 from service.auth import AuthError, authenticate, unauthenticated
-from service.bulk_export import FORMATS, begin_snapshot, stream_csv, stream_popolo
 
 log = logging.getLogger("registry.exports")
 

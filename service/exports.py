@@ -94,7 +94,7 @@ class Args:
             raise BadArgument(f"The argument {name!r} ({what}) is missing.", "MISSING_ARGUMENT")
         return value
 
-    def date(self, name: str) -> date:
+    def day(self, name: str) -> date:
         return _as_date(name, self.required(name, "YYYY-MM-DD"))
 
     def optional_date(self, name: str) -> date | None:
@@ -122,7 +122,7 @@ class Args:
         return scope
 
     def span(self) -> tuple[date, date]:
-        start, end = self.date("from"), self.date("to")
+        start, end = self.day("from"), self.day("to")
         compute.check_span(start, end)
         return start, end
 
@@ -138,7 +138,7 @@ def _as_date(name: str, value: str) -> date:
 
 async def _names(db: RequestDatabase, codes: list[str]) -> dict[str, str]:
     rows = await db.execute(select(regions.c.code, regions.c.name).where(regions.c.code.in_(codes)))
-    return dict(rows.all())
+    return {row.code: row.name for row in rows}
 
 
 async def _lineage(db: RequestDatabase, args: Args) -> list[str]:

@@ -15,6 +15,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bulk import stream, subtree
+from bulk.columns import KINDS
+from bulk.importer import Importer, run_import
 from core.context import Caller
 from core.settings import Settings
 from db.engine import create_engine
@@ -22,9 +25,6 @@ from db.migrate import migrate
 from db.session import RequestDatabase
 from resolvers import reports
 from resolvers.ids import encode_id
-from service import bulk_export
-from service.import_columns import KINDS
-from service.imports import Importer, run_import
 from tests.conftest import GraphQLClient, _with_database
 from tests.test_imports import auth, files, upload  # noqa: F401  (files: the fixture)
 
@@ -37,7 +37,7 @@ def read_csv(body: bytes) -> list[dict[str, str]]:
 
 
 async def exported_people(conn: AsyncConnection, code: str = REGION) -> set[int]:
-    rows = await conn.execute(text(bulk_export.PEOPLE), {"code": code})
+    rows = await conn.execute(text(subtree.PEOPLE), {"code": code})
     return {r[0] for r in rows}
 
 
@@ -52,9 +52,9 @@ async def test_csv_is_the_import_layout_and_is_streamed(
     assert response.headers["content-type"].startswith("text/csv")
     # The response is produced as it is read, a batch at a time (httpx's ASGI transport
     # collects the body, so the chunks are counted at the source).
-    monkeypatch.setattr(bulk_export, "BATCH", 100)
+    monkeypatch.setattr(stream, "BATCH", 100)
     admin_caller = Caller(subject="test", role="admin")
-    chunks = [c async for c in bulk_export.stream_csv(connection, "deputies", REGION, admin_caller)]
+    chunks = [c async for c in stream.stream_csv(connection, "deputies", REGION, admin_caller)]
     assert len(chunks) > 5
     assert b"".join(chunks) == response.content
     rows = read_csv(b"".join(chunks))
@@ -203,7 +203,7 @@ async def test_export_round_trip_into_an_empty_database(
     async with empty_database.connect() as conn, conn.begin():
         admin_caller = Caller(subject="test", role="admin")
         copy = b"".join(
-            [c async for c in bulk_export.stream_csv(conn, "deputies", REGION, admin_caller)]
+            [c async for c in stream.stream_csv(conn, "deputies", REGION, admin_caller)]
         )
     key = ("id_number", "congress_code", "term", "start_date")
     assert sorted(read_csv(copy), key=lambda r: [r[k] for k in key]) == sorted(

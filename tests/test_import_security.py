@@ -21,15 +21,26 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bulk.importer import IMPORT_LOCK
 from core.settings import Settings
 from db.session import RequestDatabase
 from resolvers.ids import encode_id
 from service.app import create_app
 from service.auth import issue_token
-from service.imports import IMPORT_LOCK
 from tests.conftest import GraphQLClient
 from tests.factories import committee_of, congress_of, insert_deputy, insert_mandate, insert_row
 from tests.test_imports import id_number
+
+
+def line(error: dict[str, Any]) -> int:
+    """The file's line of an import error: its field path is ["line N", column]."""
+    assert error["field"][0].startswith("line ")
+    return int(error["field"][0].removeprefix("line "))
+
+
+def column(error: dict[str, Any]) -> str | None:
+    return error["field"][1] if len(error["field"]) > 1 else None
+
 
 IN_PROVINCE, IN_COUNTY = "520000", "520121"  # 贵州省, 开阳县: the editor's region
 OUT_PROVINCE, OUT_COUNTY = "220000", "220122"  # 吉林省, 农安县: outside it
@@ -343,7 +354,7 @@ async def import_decisions(
             continue
         assert response.status_code == 200, response.text
         result = response.json()
-        refused_lines = {e["line"] for e in result["errors"]}
+        refused_lines = {line(e) for e in result["errors"]}
         for i, c in enumerate(cases):
             if i + 2 in refused_lines:
                 found[c.name] = "refused"
@@ -444,7 +455,7 @@ def answers_without_lines(result: dict[str, Any]) -> list[list[tuple[Any, ...]]]
     """Per row, its errors as (column, code, message): what tells one row from another."""
     by_line: dict[int, list[tuple[Any, ...]]] = {}
     for e in result["errors"]:
-        by_line.setdefault(e["line"], []).append((e["column"], e["code"], e["message"]))
+        by_line.setdefault(line(e), []).append((column(e), e["code"], e["message"]))
     return [sorted(v) for _, v in sorted(by_line.items())]
 
 
@@ -471,7 +482,7 @@ async def test_deputy_import_errors_name_no_one_outside_the_region(
     response = await post_import(
         http, settings, "deputies", to_csv(PERSON_HEADER, [wrong_name]), "editor", OUT_PROVINCE
     )
-    assert [e["code"] for e in response.json()["errors"] if e["column"] == "id_number"] == [
+    assert [e["code"] for e in response.json()["errors"] if column(e) == "id_number"] == [
         "DUPLICATE_PERSON"
     ]
     days = [date(1971, 1, 1) + timedelta(days=i) for i in range(365)]
@@ -529,7 +540,7 @@ async def test_link_import_errors_do_not_tell_who_exists(
         body = to_csv(["id_number", target], [[person.id_number, "1"]])
         result = (await post_import(http, settings, kind, body, "editor", HUBEI)).json()
         assert mentions(result, person) == []
-        assert ("id_number", "NOT_FOUND") in {(e["column"], e["code"]) for e in result["errors"]}
+        assert ("id_number", "NOT_FOUND") in {(column(e), e["code"]) for e in result["errors"]}
 
 
 @pytest.fixture
@@ -569,7 +580,7 @@ async def test_checks_of_repeated_rows_are_linear(
     assert response.status_code == 200, response.text[:500]
     result = response.json()
     assert "code" not in result and result["rows"] == 40_000
-    codes = {(e["code"], e["column"]) for e in result["errors"]}
+    codes = {(e["code"], column(e)) for e in result["errors"]}
     assert codes == {("DUPLICATE_ROW", "start_date")}
     assert len(result["errors"]) == 39_999
 

@@ -23,15 +23,26 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 
+from bulk.columns import KINDS
+from bulk.values import ID_CHECK, ID_WEIGHTS
 from core.settings import Settings
 from db.session import RequestDatabase
 from service.auth import issue_token
 from service.bulk_export import export_routes
-from service.import_columns import KINDS
-from service.import_parse import ID_CHECK, ID_WEIGHTS
 from service.imports import import_routes
 from tests.conftest import GraphQLClient
 from tests.factories import insert_deputy, insert_mandate
+
+
+def line(error: dict[str, Any]) -> int:
+    """The file's line of an import error: its field path is ["line N", column]."""
+    assert error["field"][0].startswith("line ")
+    return int(error["field"][0].removeprefix("line "))
+
+
+def column(error: dict[str, Any]) -> str | None:
+    return error["field"][1] if len(error["field"]) > 1 else None
+
 
 KAIYANG, SHUANGLIU, XIUWEN, GUIYANG, GUIZHOU = "520121", "520121101", "520123", "520100", "520000"
 HEADER = [
@@ -262,7 +273,7 @@ async def test_file_with_errors_writes_nothing_and_reports_every_error(
     for dry_run in (True, False):
         result = await upload(files, settings, "deputies", to_csv(HEADER, rows), dry_run=dry_run)
         assert not result["written"] and result["counts"] == {}
-        found = {(e["line"], e["column"], e["code"]) for e in result["errors"]}
+        found = {(line(e), column(e), e["code"]) for e in result["errors"]}
         assert found == {
             (2, "birth_date", "BAD_DATE"),
             (3, "locality_code", "UNKNOWN_DIVISION"),
@@ -279,13 +290,16 @@ async def test_file_with_errors_writes_nothing_and_reports_every_error(
             (16, "end_date", "BAD_DATE"),
         }
         assert all(e["message"] for e in result["errors"])
+        # The mutations' userError shape: a field path (the cell), a message and a code.
+        assert all(set(e) == {"field", "message", "code"} for e in result["errors"])
+        assert ["line 3", "locality_code"] in [e["field"] for e in result["errors"]]
     assert await snapshot(connection) == before
 
 
 async def test_bad_header(files: httpx.AsyncClient, settings: Settings) -> None:
     body = to_csv(["name", "gender", "colour", "congress_code"], [["甲", "男", "红", KAIYANG]])
     result = await upload(files, settings, "deputies", body)
-    assert {(e["line"], e["column"], e["code"]) for e in result["errors"]} == {
+    assert {(line(e), column(e), e["code"]) for e in result["errors"]} == {
         (1, "colour", "UNKNOWN_COLUMN"),
         (1, "locality_code", "MISSING_COLUMN"),
     }
@@ -334,7 +348,7 @@ async def test_a_changed_roster_updates_what_differs(
     assert entry.all() == [("SUSPENDED", "TERMINATED", "RESIGNED")]
     # An ended mandate is history: a roster cannot reopen it.
     result = await upload(files, settings, "deputies", to_csv(HEADER, GOOD))
-    assert [(e["line"], e["code"]) for e in result["errors"]] == [(7, "MANDATE_ENDED")]
+    assert [(line(e), e["code"]) for e in result["errors"]] == [(7, "MANDATE_ENDED")]
 
 
 async def test_upload_needs_a_writer_in_the_region(
@@ -350,7 +364,7 @@ async def test_upload_needs_a_writer_in_the_region(
     )
     assert response.status_code == 401
     result = await upload(files, settings, "deputies", body, role="editor", region=KAIYANG)
-    assert {(e["line"], e["code"]) for e in result["errors"]} == {
+    assert {(line(e), e["code"]) for e in result["errors"]} == {
         (4, "FORBIDDEN_REGION"),  # the provincial congress lies above 开阳县
         (5, "FORBIDDEN_REGION"),
         (6, "FORBIDDEN_REGION"),  # 贵阳市
@@ -385,7 +399,7 @@ async def test_link_errors(
         [A, "", "", "", SHUANGLIU, "双流镇联络站"],  # 6 line 2 again
     ]
     result = await upload(files, settings, "station-assignments", to_csv(header, rows))
-    assert {(e["line"], e["column"], e["code"]) for e in result["errors"]} == {
+    assert {(line(e), column(e), e["code"]) for e in result["errors"]} == {
         (3, "id_number", "NOT_FOUND"),
         (4, "station_id", "NOT_FOUND"),
         (5, "station_id", "LOCALITY_OUTSIDE_REGION"),

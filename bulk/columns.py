@@ -1,94 +1,11 @@
-"""The column layout of each import kind (docs/import-format.md), its enumerations, the
-error type every check reports with, and the downloadable templates."""
+"""The column layout of each import kind (docs/import-format.md), its enumerations, and the
+downloadable templates; the CSV exports write the same columns."""
 
 from __future__ import annotations
 
 import csv
 import io
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the file's line (1 is the header), the column and a stable code."""
-
-    line: int
-    column: str | None
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "column": self.column,
-            "code": self.code,
-            "message": self.message,
-        }
-
-
-class BadFile(Exception):
-    """The file cannot be read at all (not CSV or XLSX, no header, too many rows): answered
-    with HTTP `status` and a stable `code`, and nothing is checked or written."""
-
-    def __init__(self, message: str, code: str = "BAD_FILE", status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
-
-
-class ImportTimeout(Exception):
-    """The import ran past its time limit: nothing is written, and the answer says how far
-    the checks got (`stage`, and the rows whose values were checked)."""
-
-    def __init__(self, stage: str, rows_checked: int) -> None:
-        super().__init__(f"time limit reached while {stage}")
-        self.stage = stage
-        self.rows_checked = rows_checked
-
-
-# One statement of an import may take longer than a request's 15 s (a national roster on
-# the command line, which has no time limit).
-MAX_STATEMENT_MS = 10 * 60 * 1000
-
-
-@dataclass
-class Clock:
-    """An import's deadline (time.monotonic()), or none. `tick` is called before each step:
-    past the deadline it raises ImportTimeout; before it, it bounds the next SQL statement
-    by the time that is left, so no statement can hold the import lock beyond it."""
-
-    deadline: float | None = None
-    stage: str = "reading"
-    rows_checked: int = 0
-
-    def left(self) -> float | None:
-        return None if self.deadline is None else self.deadline - time.monotonic()
-
-    def check(self, stage: str | None = None) -> None:
-        if stage is not None:
-            self.stage = stage
-        left = self.left()
-        if left is not None and left <= 0:
-            raise ImportTimeout(self.stage, self.rows_checked)
-
-    async def tick(self, conn: AsyncConnection, stage: str | None = None) -> None:
-        self.check(stage)
-        left = self.left()
-        budget = MAX_STATEMENT_MS if left is None else min(MAX_STATEMENT_MS, int(left * 1000) + 1)
-        await conn.execute(text(f"SET LOCAL statement_timeout = {budget}"))
-
-
-Progress = Callable[[str, int, int], None]
-
-
-def no_progress(stage: str, done: int, total: int) -> None:
-    pass
 
 
 @dataclass(frozen=True)

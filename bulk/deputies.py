@@ -15,8 +15,11 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bulk.problems import Clock
+from bulk.staging import AUDIT
+from bulk.subtree import PEOPLE, PEOPLE_JOIN, personal
+from core.context import Caller
 from db.write_scope import visible, writable
-from service.import_columns import Clock
 
 PERSON_FIELDS = (
     "id_number", "name", "gender", "birth_date", "birth_year", "ethnicity", "party",
@@ -55,7 +58,7 @@ PERSONS = (
 )
 
 # Only deputies whose personal data the importer may see are matched (import_scope,
-# service.imports): to an editor, a deputy outside its region is no different from one
+# db.write_scope): to an editor, a deputy outside its region is no different from one
 # the registry does not have, so no answer can tell an ID number's or a birth date's owner.
 MATCHES = f"""
 CREATE TEMP TABLE import_matches ON COMMIT DROP AS
@@ -214,12 +217,6 @@ SELECT pkey, nextval(pg_get_serial_sequence('deputies', 'id'))::integer AS id
 FROM (SELECT pkey FROM import_persons WHERE deputy_id IS NULL ORDER BY line) p
 """
 
-AUDIT = """, audit AS (
-    INSERT INTO audit_log (actor, role, action, entity, entity_id, before, after)
-    SELECT :actor, :role, 'import', '{entity}', id::text, {before}, to_jsonb(w) - '{{search_vector,before}}'::text[]
-    FROM written w RETURNING 1)
-SELECT count(*) FROM audit"""
-
 INSERT_DEPUTIES = """
 WITH written AS (
     INSERT INTO deputies (id, name, name_pinyin, search_vector, gender, ethnicity, birth_year,
@@ -283,7 +280,7 @@ WITH written AS (
 
 
 async def check(
-    conn: AsyncConnection, kind: str, editor_region: str | None, clock: Clock
+    conn: AsyncConnection, editor_region: str | None, clock: Clock
 ) -> list[tuple[int, str | None, str, str]]:
     for table in ("import_mandates", "import_persons", "import_matches"):
         await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
@@ -298,9 +295,7 @@ async def check(
     return [(int(line), column, code, message) for line, column, code, message in rows]
 
 
-async def apply(
-    conn: AsyncConnection, kind: str, actor: str, role: str, clock: Clock
-) -> dict[str, int]:
+async def apply(conn: AsyncConnection, actor: str, role: str, clock: Clock) -> dict[str, int]:
     """Write the checked file: new people and mandates, and what differs of the others."""
     who = {"actor": actor, "role": role}
     await conn.execute(text("DROP TABLE IF EXISTS import_new"))
@@ -320,3 +315,16 @@ async def apply(
     )
     counts["mandates.unchanged"] = int(matched or 0) - counts["mandates.updated"]
     return counts
+
+
+def export_query(caller: Caller) -> str:
+    """The CSV export's rows of a subtree (bulk.subtree), in this kind's columns."""
+    return f"""
+            SELECT {personal(caller, "d.id_number")}, d.name, d.gender, {personal(caller, "d.birth_date")},
+                   d.birth_year, d.ethnicity, d.party, d.occupation, {personal(caller, "d.phone")},
+                   d.is_grassroots, d.locality_code, c.region_code, t.number, x.start_date,
+                   x.electoral_unit, x.delegation, x.by_election, x.status, x.end_date, x.end_reason,
+                   x.suspended_from, x.suspended_until
+            FROM mandates x {PEOPLE_JOIN}
+            JOIN congresses c ON c.id = x.congress_id JOIN terms t ON t.id = x.term_id
+            WHERE x.deputy_id IN ({PEOPLE}) ORDER BY d.id, x.id"""
