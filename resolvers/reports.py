@@ -18,6 +18,7 @@ from core.permissions import can_see_personal
 from db.columns import table_of
 from db.deputies import Deputy as DeputyRow
 from db.enums import Level
+from db.rules import mandate_in_force_sql
 from db.session import RequestDatabase
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 
@@ -25,12 +26,11 @@ deputies = table_of(DeputyRow)
 BY_PINYIN = Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
 
 # Mandates counted: active today, or in force (and not suspended) on `as_of`.
-MANDATE_IN_FORCE = """
-    CASE WHEN CAST(:as_of AS date) IS NULL THEN m.status = 'ACTIVE'
-         ELSE m.start_date <= :as_of AND (m.end_date IS NULL OR m.end_date >= :as_of)
-              AND NOT (m.suspended_from IS NOT NULL AND m.suspended_from <= :as_of
-                       AND (m.suspended_until IS NULL OR m.suspended_until >= :as_of)) END
-"""
+MANDATE_IN_FORCE = (
+    "CASE WHEN CAST(:as_of AS date) IS NULL THEN m.status = 'ACTIVE' ELSE "
+    + mandate_in_force_sql("m", "CAST(:as_of AS date)")
+    + " END"
+)
 
 # (deputy, level, group) for the counted mandates; group is the child region for by-child.
 COUNTED = {
