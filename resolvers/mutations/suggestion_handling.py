@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.columns import table_of
 from db.committees import Committee as CommitteeRow
 from db.enums import CommitteeKind, CommitteeRole
-from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome
+from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome, reply_due
 from db.suggestions import KeySupervision as SupervisionRow
 from resolvers.mutations import lookups
 from resolvers.mutations.base import Actor, Problems, audit
@@ -28,7 +28,6 @@ from resolvers.mutations.suggestions import (
     locked_suggestion,
     not_before,
     not_future,
-    reply_due,
     suggestions,
 )
 

@@ -6,7 +6,6 @@ Dates run in order and never into the future; signers hold a mandate in the cong
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,21 +31,6 @@ handlers = table_of(HandlerRow)
 congresses = table_of(CongressRow)
 terms = table_of(TermRow)
 deputies = table_of(DeputyRow)
-
-# The Law on Deputies: a reply within 3 months of assignment, 6 for complex suggestions.
-REPLY_MONTHS = 3
-COMPLEX_REPLY_MONTHS = 6
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day (as PostgreSQL adds intervals)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year, month = day.year + year, month + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def reply_due(assigned_on: date, complex_: bool) -> date:
-    return add_months(assigned_on, COMPLEX_REPLY_MONTHS if complex_ else REPLY_MONTHS)
 
 
 def not_future(problems: Problems, path: str, day: date, what: str) -> None:
