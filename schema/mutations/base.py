@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from core.permissions import can_write, can_write_in
+from db.transactions import WriteConflict, transact
 from resolvers.mutations.base import Actor, Invalid, Problem
 from resolvers.mutations.scope import target_lineage
-from service.faults import WriteConflict, transact
 
 
 @strawberry.type(
@@ -89,7 +89,7 @@ async def perform(
 
     try:
         # Run again from the start when PostgreSQL aborts it for a serialization failure or
-        # a deadlock (a bounded number of times); see service/faults.py.
+        # a deadlock (a bounded number of times); see db/transactions.py.
         key = await transact(context.db, attempt, attempts=context.settings.transaction_attempts)
     except Invalid as invalid:
         return None, user_errors(invalid.problems)
