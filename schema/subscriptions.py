@@ -65,6 +65,20 @@ async def _exists(info: Info, sql: str, key: object, what: str) -> None:
         raise GraphQLError(f"No {what} {key!r}.", extensions={"code": Code.NOT_FOUND})
 
 
+async def _recorded(
+    info: Info, global_id: str, type_name: str, row_model: Any, event: str
+) -> AsyncIterator[Any]:
+    """The rows recorded at one meeting or station (`type_name`), as their events arrive on
+    the channel `registry_<event>` (each event names its meeting or station in lower case)."""
+    key = _key(global_id, type_name)
+    what = type_name.lower()
+    await _exists(info, f"SELECT 1 FROM {what}s WHERE id = :key", key, what)
+    table = table_of(row_model)
+    async for ids in _events(info, f"registry_{event}", lambda e: e.get(what) == key):
+        for row in await _rows(info, table, ids):
+            yield row
+
+
 @strawberry.enum(description="What happened to a mandate.")
 class MandateChangeKind(enum.Enum):
     CREATED = "CREATED"
@@ -85,23 +99,15 @@ class Subscription:
     async def attendance_recorded(
         self, info: Info, meeting_id: strawberry.ID
     ) -> AsyncGenerator[Attendance, None]:
-        key = _key(meeting_id, "Meeting")
-        await _exists(info, "SELECT 1 FROM meetings WHERE id = :key", key, "meeting")
-        table = table_of(AttendanceRow)
-        async for ids in _events(info, "registry_attendance", lambda e: e.get("meeting") == key):
-            for row in await _rows(info, table, ids):
-                yield Attendance.from_row(row)
+        async for row in _recorded(info, meeting_id, "Meeting", AttendanceRow, "attendance"):
+            yield Attendance.from_row(row)
 
     @strawberry.subscription(description="Receptions as they are recorded at a station.")
     async def reception_recorded(
         self, info: Info, station_id: strawberry.ID
     ) -> AsyncGenerator[Reception, None]:
-        key = _key(station_id, "Station")
-        await _exists(info, "SELECT 1 FROM stations WHERE id = :key", key, "station")
-        table = table_of(ReceptionRow)
-        async for ids in _events(info, "registry_reception", lambda e: e.get("station") == key):
-            for row in await _rows(info, table, ids):
-                yield Reception.from_row(row)
+        async for row in _recorded(info, station_id, "Station", ReceptionRow, "reception"):
+            yield Reception.from_row(row)
 
     @strawberry.subscription(
         description="Mandates created or changed in the congresses of a region and below."
