@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from core.settings import Settings
 
@@ -23,11 +24,23 @@ class Caller:
     token_id: str | None = None
 
 
+class LiveEvents(Protocol):
+    """Where a subscription's events come from (service.live over WebSocket): the row ids of
+    each notification on `channel` that `accept` takes, for as long as the caller's token
+    stands; raises a GraphQLError when the stream ends (token revoked, events lost)."""
+
+    def ids(
+        self, context: Context, channel: str, accept: Callable[[dict[str, Any]], bool]
+    ) -> AsyncIterator[list[int]]: ...
+
+
 @dataclass
 class Context:
     settings: Settings
     db: RequestDatabase
     caller: Caller = field(default_factory=Caller)
+    # Only a WebSocket connection has them: the schema's subscriptions read through it.
+    events: LiveEvents | None = None
     # Loaders are built on first use: most requests need only a few of them.
     _loaders: dict[type, Any] = field(default_factory=dict)
 

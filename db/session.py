@@ -17,8 +17,8 @@ from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.engine import count_statement
+from db.faults import is_unavailable
 from db.pool import ReadPool
-from service.faults import is_unavailable
 
 
 class RequestDatabase:

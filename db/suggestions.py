@@ -6,6 +6,7 @@ assigned, replies given, the lead deputy's rating), so it cannot disagree with t
 
 from __future__ import annotations
 
+import calendar
 import enum
 from datetime import date
 
@@ -43,6 +44,22 @@ class HandlerRole(enum.Enum):
 
 # The enumerations stored in PostgreSQL (SuggestionStatus is derived, not stored).
 STORED_ENUMS: tuple[type[enum.Enum], ...] = (SuggestionOutcome, Satisfaction, HandlerRole)
+
+
+# The Law on Deputies: a reply within 3 months of assignment, 6 for complex suggestions.
+REPLY_MONTHS = 3
+COMPLEX_REPLY_MONTHS = 6
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day (as PostgreSQL adds intervals)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def reply_due(assigned_on: date, complex_: bool) -> date:
+    return add_months(assigned_on, COMPLEX_REPLY_MONTHS if complex_ else REPLY_MONTHS)
 
 
 class SuggestionCategory(SQLModel, table=True):

@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import select, text
 
+from core.codes import Code
 from core.context import Caller
 from core.permissions import can_see_personal
 from db.columns import table_of
@@ -66,7 +67,7 @@ GROUPS_BY_CHILD = "SELECT code AS grp FROM regions WHERE parent_code = :code"
 class ReportArgumentError(ValueError):
     """An argument no report accepts; both surfaces (GraphQL and CSV) show it with its code."""
 
-    def __init__(self, message: str, code: str = "INVALID_VALUE") -> None:
+    def __init__(self, message: str, code: str = Code.INVALID_VALUE) -> None:
         super().__init__(message)
         self.code = code
 

@@ -29,6 +29,7 @@ from schema.node import Node, decode_id, decode_int_id
 from schema.regions import Region, RegionQuery
 from schema.reports import ReportQuery
 from schema.stations import Reception, Station, StationQuery
+from schema.subscriptions import Subscription
 from schema.suggestions import Suggestion, SuggestionCategory, SuggestionQuery
 from schema.voters import VoterContact
 
@@ -63,7 +64,7 @@ async def load_node(info: Info, global_id: str) -> Node | None:
     type_name, key = decoded
     if type_name != "Region" and decode_int_id(global_id, type_name) is None:
         raise GraphQLError(f"{global_id!r} is not a valid ID.")
-    return await NODE_TYPES[type_name].load(info, key)  # type: ignore[attr-defined, no-any-return]
+    return await NODE_TYPES[type_name].load(info, key)  # type: ignore[attr-defined]
 
 
 @strawberry.type
@@ -113,8 +114,6 @@ Mutation = merge_types(
 
 @cache
 def build_schema() -> strawberry.Schema:
-    from service.live import Subscription  # here: service.live builds on the types above
-
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from resolvers.mutations.suggestions import reply_due
+from db.suggestions import reply_due
 from seed.activities import hold_activities
 from seed.model import between, day_between, pick, rng_for
 from seed.names import Weighted

@@ -8,7 +8,8 @@ resolver raises (KeyError, SQLAlchemy or asyncpg errors with their SQL text,
 AssertionError, ...) reaches the client only as "Internal error; quote error id <id>" with
 `extensions: {code: INTERNAL, errorId}`, while the stack is logged under that id on the
 `registry.errors` logger. A PostgreSQL statement timeout becomes a TIMEOUT error, and a
-value PostgreSQL refuses as such (a NUL character, a word too long to search) BAD_USER_INPUT.
+value PostgreSQL refuses as such (a NUL character, a word too long to search) BAD_USER_INPUT
+(db.masking: the compiled path masks its failed statement the same way).
 
 One response carries one error per cause: errors of the same code and message (and every
 TIMEOUT, INTERNAL of a request) are sent once, at the first path, and logged once; at most
@@ -25,10 +26,8 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Any
 
 from graphql import GraphQLError
 from strawberry.exceptions import MissingQueryError
@@ -36,34 +35,35 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from core.codes import Code
 from core.settings import Settings
+from db.faults import QUERY_CANCELED, sqlstate
+from db.faults import original_exception as _cause
+from db.masking import (
+    failure_code,
+    internal_error,
+    internal_error_for,
+    log_internal,
+    log_timeout,
+    masked_error,
+    new_error_id,
+    path_text,
+    refused_value_error,
+    timeout_error,
+)
 from service.body_limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, error_body
 
 log = logging.getLogger("registry.errors")
 
-INTERNAL_MESSAGE = "Internal error; quote error id {error_id} to the operators."
 DEFAULT_MAX_ERRORS = 50
 
-# Codes of errors that graphql-core raises without one (the names clients know from Apollo).
-PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
-VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-BAD_USER_INPUT = "BAD_USER_INPUT"
-BAD_REQUEST = "BAD_REQUEST"
-TOO_MANY_ERRORS = "TOO_MANY_ERRORS"
+# Imported from here by service.app until it names Code.BAD_REQUEST itself.
+BAD_REQUEST = Code.BAD_REQUEST
 # Failures of the request as a whole: however many fields they reach, sent and logged once.
-_ONCE_PER_REQUEST = frozenset({"INTERNAL", "TIMEOUT", "DATABASE_UNAVAILABLE"})
+_ONCE_PER_REQUEST = frozenset({Code.INTERNAL, Code.TIMEOUT, Code.DATABASE_UNAVAILABLE})
 # Client errors logged per request, at most (the rest counted).
 _LOGGED_CLIENT_ERRORS = 5
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
-
-# PostgreSQL's SQLSTATE for query_canceled (statement_timeout) and for statements sent
-# after an earlier one failed in the same transaction.
-QUERY_CANCELED = "57014"
-IN_FAILED_TRANSACTION = "25P02"
-# Values PostgreSQL refuses for what they are, whoever sent them: a character it cannot
-# store (NUL), a value too long for a column, an index row or a search word. The checks of
-# service/limits.py refuse these first; this catches what they do not foresee.
-_VALUE_STATES = frozenset({"22021", "22001", "54000"})
 
 # Strawberry turns these into HTTP 400 answers itself; they must pass through untouched.
 _STRAWBERRY_REQUEST_ERRORS = (
@@ -77,39 +77,6 @@ _STRAWBERRY_REQUEST_ERRORS = (
 _INPUT_EXCEPTIONS = (ValueError, TypeError)
 
 
-def _cause(error: GraphQLError) -> BaseException | None:
-    """The first exception behind `error` that is not itself a GraphQLError."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while isinstance(current, GraphQLError) and id(current) not in seen:
-        seen.add(id(current))
-        current = current.original_error
-    return current
-
-
-def _sqlstate(exc: BaseException) -> str | None:
-    """The SQLSTATE of a database error, looking through SQLAlchemy's and asyncpg's wrappers."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        code = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
-        if isinstance(code, str):
-            return code
-        orig = getattr(current, "orig", None)
-        pending.extend(
-            [
-                current.__cause__,
-                current.__context__,
-                orig if isinstance(orig, BaseException) else None,
-            ]
-        )
-    return None
-
-
 def is_deliberate(error: GraphQLError) -> bool:
     """Whether the client may see `error` as it is."""
     cause = _cause(error)
@@ -120,81 +87,6 @@ def is_deliberate(error: GraphQLError) -> bool:
     # error whose message is just str(cause) is strawberry's wrapping of a failed hook.
     return (
         error.path is None and isinstance(cause, _INPUT_EXCEPTIONS) and error.message != str(cause)
-    )
-
-
-def internal_error(
-    exc: BaseException,
-    *,
-    nodes: Any = None,
-    path: Any = None,
-    operation: str | None = None,
-) -> GraphQLError:
-    """Log `exc` with its stack under a new id and return the error the client sees."""
-    error_id = uuid.uuid4().hex[:12]
-    _log_internal(error_id, exc, path, operation)
-    return GraphQLError(
-        INTERNAL_MESSAGE.format(error_id=error_id),
-        nodes=nodes,
-        path=path,
-        extensions={"code": "INTERNAL", "errorId": error_id},
-    )
-
-
-def timeout_error(timeout_ms: int, *, nodes: Any = None, path: Any = None) -> GraphQLError:
-    return GraphQLError(
-        f"The request took longer than the statement timeout of {timeout_ms} ms: "
-        "ask for less (smaller `first`, fewer nested lists) or narrow the filters.",
-        nodes=nodes,
-        path=path,
-        extensions={"code": "TIMEOUT"},
-    )
-
-
-def masked_error(
-    exc: BaseException,
-    *,
-    statement_timeout_ms: int,
-    nodes: Any = None,
-    path: Any = None,
-    operation: str | None = None,
-) -> GraphQLError:
-    """What the client sees of an unexpected exception: TIMEOUT for a statement timeout,
-    BAD_USER_INPUT for a value PostgreSQL refuses, else INTERNAL with an error id (the
-    stack is logged). For any execution path."""
-    state = _sqlstate(exc)
-    if state == QUERY_CANCELED:
-        _log_timeout(exc, path, operation)
-        return timeout_error(statement_timeout_ms, nodes=nodes, path=path)
-    if state in _VALUE_STATES:
-        return refused_value_error(exc, nodes=nodes, path=path)
-    return internal_error(exc, nodes=nodes, path=path, operation=operation)
-
-
-def _path_text(path: Any) -> str:
-    return ".".join(str(p) for p in path) if path else "-"
-
-
-def _log_timeout(exc: BaseException, path: Any, operation: str | None, fields: int = 1) -> None:
-    # One line; the statement (long, with its parameters) only for those who ask for it.
-    log.warning(
-        "Statement timeout in operation %s at path %s (%d fields without an answer)",
-        operation or "(anonymous)",
-        _path_text(path),
-        fields,
-    )
-    log.debug("The statement that timed out: %s", exc)
-
-
-def refused_value_error(exc: BaseException, *, nodes: Any = None, path: Any = None) -> GraphQLError:
-    log.info("A value was refused by PostgreSQL (SQLSTATE %s)", _sqlstate(exc))
-    log.debug("The refused statement: %s", exc)
-    return GraphQLError(
-        "A value in the request cannot be stored or searched: it is too long or holds a "
-        "character that is not accepted (such as NUL).",
-        nodes=nodes,
-        path=path,
-        extensions={"code": BAD_USER_INPUT},
     )
 
 
@@ -270,81 +162,66 @@ class MaskUnexpectedErrors(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         yield
-        self._code_pre_execution_errors(PARSE_FAILED)
+        self._code_pre_execution_errors(Code.GRAPHQL_PARSE_FAILED)
 
     def on_validate(self) -> Iterator[None]:
         yield
-        self._code_pre_execution_errors(VALIDATION_FAILED)
-
-    @staticmethod
-    def _failure(cause: BaseException, timed_out: bool) -> str:
-        """The code an unexpected exception becomes."""
-        state = _sqlstate(cause)
-        if state == QUERY_CANCELED or (timed_out and state == IN_FAILED_TRANSACTION):
-            return "TIMEOUT"
-        if state in _VALUE_STATES:
-            return BAD_USER_INPUT
-        return "INTERNAL"
+        self._code_pre_execution_errors(Code.GRAPHQL_VALIDATION_FAILED)
 
     def mask(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         causes = [None if is_deliberate(e) else _cause(e) for e in errors]
         # After a timeout the request's transaction is aborted: the statements that other
         # resolvers send next fail with 25P02, which is the same timeout seen again.
-        timed_out = any(c is not None and _sqlstate(c) == QUERY_CANCELED for c in causes)
+        timed_out = any(c is not None and sqlstate(c) == QUERY_CANCELED for c in causes)
         operation = self._operation_name()
-        error_id = uuid.uuid4().hex[:12]  # one per request: each cause is logged under it
+        error_id = new_error_id()  # one per request: each cause is logged under it
         logged: set[tuple[str, str]] = set()
         kept: dict[tuple[str, str], GraphQLError] = {}
         repeats: dict[str, int] = {}
         for error, cause in zip(errors, causes, strict=True):
             if cause is None:
-                replacement = give_code(error, BAD_USER_INPUT)
+                replacement = give_code(error, Code.BAD_USER_INPUT)
             else:
-                code = self._failure(cause, timed_out)
-                if code == "INTERNAL":
+                failure = failure_code(cause, timed_out)
+                if failure is Code.INTERNAL:
                     signature = (type(cause).__name__, str(cause)[:500])
                     if signature not in logged:  # each distinct cause once
                         logged.add(signature)
-                        _log_internal(error_id, cause, error.path, operation)
-                if (code, "") in kept:
-                    repeats[code] = repeats.get(code, 0) + 1
+                        log_internal(error_id, cause, error.path, operation)
+                if (failure, "") in kept:
+                    repeats[failure] = repeats.get(failure, 0) + 1
                     continue
-                replacement = self._replacement(code, cause, error, error_id)
+                replacement = self._replacement(failure, cause, error, error_id)
             code = _code(replacement) or ""
             key = (code, "" if code in _ONCE_PER_REQUEST else replacement.message)
             if key in kept:
                 repeats[code] = repeats.get(code, 0) + 1
                 continue
             kept[key] = replacement
-        timeout = kept.get(("TIMEOUT", ""))
+        timeout = kept.get((Code.TIMEOUT, ""))
         first_timeout = next(
-            (c for c in causes if c is not None and _sqlstate(c) == QUERY_CANCELED), None
+            (c for c in causes if c is not None and sqlstate(c) == QUERY_CANCELED), None
         )
         if timeout is not None and first_timeout is not None:
-            _log_timeout(first_timeout, timeout.path, operation, 1 + repeats.get("TIMEOUT", 0))
-        unavailable = kept.get(("DATABASE_UNAVAILABLE", ""))
+            log_timeout(first_timeout, timeout.path, operation, 1 + repeats.get(Code.TIMEOUT, 0))
+        unavailable = kept.get((Code.DATABASE_UNAVAILABLE, ""))
         if unavailable is not None:
             log.warning(
                 "Database unavailable in operation %s at path %s (%d fields without an answer)",
                 operation or "(anonymous)",
-                _path_text(unavailable.path),
-                1 + repeats.get("DATABASE_UNAVAILABLE", 0),
+                path_text(unavailable.path),
+                1 + repeats.get(Code.DATABASE_UNAVAILABLE, 0),
             )
         return self._capped(list(kept.values()))
 
     def _replacement(
-        self, code: str, cause: BaseException, error: GraphQLError, error_id: str
+        self, code: Code, cause: BaseException, error: GraphQLError, error_id: str
     ) -> GraphQLError:
-        if code == "TIMEOUT":
+        if code is Code.TIMEOUT:
             return timeout_error(self.statement_timeout_ms, nodes=error.nodes, path=error.path)
-        if code == BAD_USER_INPUT:
+        if code is Code.BAD_USER_INPUT:
             return refused_value_error(cause, nodes=error.nodes, path=error.path)
-        return GraphQLError(
-            INTERNAL_MESSAGE.format(error_id=error_id),
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "INTERNAL", "errorId": error_id},
-        )
+        return internal_error_for(error_id, nodes=error.nodes, path=error.path)
 
     def _capped(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         if not self.suggestions:
@@ -358,7 +235,7 @@ class MaskUnexpectedErrors(SchemaExtension):
             GraphQLError(
                 f"{left_out} more errors were left out of this response "
                 f"(at most {self.max_errors} are sent): fix the ones above first.",
-                extensions={"code": TOO_MANY_ERRORS, "leftOut": left_out},
+                extensions={"code": Code.TOO_MANY_ERRORS, "leftOut": left_out},
             ),
         ]
 
@@ -375,18 +252,6 @@ class MaskUnexpectedErrors(SchemaExtension):
         errors = getattr(result, "errors", None)
         if result is not None and errors:
             result.errors = self.mask(list(errors))
-
-
-def _log_internal(error_id: str, exc: BaseException, path: Any, operation: str | None) -> None:
-    log.error(
-        "Internal error %s in operation %s at path %s: %s: %s",
-        error_id,
-        operation or "(anonymous)",
-        _path_text(path),
-        type(exc).__name__,
-        exc,
-        exc_info=(type(exc), exc, exc.__traceback__),
-    )
 
 
 def error_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
@@ -420,7 +285,6 @@ SUBSCRIPTION_OVER_HTTP = (
 
 __all__ = [
     "BAD_REQUEST",
-    "BAD_USER_INPUT",
     "DEFAULT_MAX_BODY_BYTES",
     "SUBSCRIPTION_OVER_HTTP",
     "BodyLimitMiddleware",
@@ -430,5 +294,5 @@ __all__ = [
     "error_extensions",
     "is_deliberate",
     "log_client_errors",
-    "masked_error",
+    "masked_error",  # re-exported for compiled.execute until it imports db.masking
 ]

@@ -7,7 +7,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+from core.codes import Code
+
+_CODES = {404: Code.NOT_FOUND, 405: Code.METHOD_NOT_ALLOWED}
 
 
 async def coded_http_error(request: Request, exc: Exception) -> Response:
@@ -20,7 +22,7 @@ async def coded_http_error(request: Request, exc: Exception) -> Response:
     else:
         message = "Nothing is served at this path."
     return JSONResponse(
-        {"error": message, "code": _CODES.get(status, "BAD_REQUEST")},
+        {"error": message, "code": _CODES.get(status, Code.BAD_REQUEST)},
         status_code=status,
         headers=dict(exc.headers or {}),
     )

@@ -1,8 +1,6 @@
 """Live updates: GraphQL subscriptions over graphql-transport-ws at /graphql (WebSocket).
-
-    attendanceRecorded(meetingId)   an attendance (列席) recorded at a meeting
-    receptionRecorded(stationId)    a reception recorded at a station
-    mandateChanged(regionCode)      a mandate created or changed in a congress of the subtree
+The Subscription type is the schema's (schema.subscriptions); this module delivers its
+events (`BrokerEvents`, the request context's `events`) and serves the WebSocket.
 
 Delivery across processes: triggers (migration 0003) call pg_notify in the writing
 transaction, so an event leaves PostgreSQL only when that transaction commits, whichever
@@ -24,40 +22,31 @@ says within how long).
 
 from __future__ import annotations
 
-import enum
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.routing import WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types import Info
 from strawberry.types.unset import UNSET, UnsetType
 
+from core.codes import Code
 from core.context import Context
 from core.settings import Settings
-from db.attendance import Attendance as AttendanceRow
-from db.columns import table_of
-from db.deputies import Mandate as MandateRow
 from db.engine import resolve_url
 from db.session import RequestDatabase
-from db.stations import Reception as ReceptionRow
-from resolvers.ids import decode_int_id
-from schema.attendance import Attendance
-from schema.deputies import Mandate
-from schema.stations import Reception
+from schema import build_schema
 from service.auth import REVOKED_MESSAGE, AuthError, authenticate, ensure_not_revoked
 from service.listener import LISTENER_NAME, Broker, Lost, Revoked
 from service.live_front import GuardedTransportWS, decode_frame
 
-__all__ = ["LISTENER_NAME", "Broker", "LiveGraphQL", "Subscription", "live_routes"]
+__all__ = ["LISTENER_NAME", "Broker", "BrokerEvents", "LiveGraphQL", "live_routes"]
 
 
 def _unauthenticated(refused: AuthError) -> GraphQLError:
@@ -65,10 +54,10 @@ def _unauthenticated(refused: AuthError) -> GraphQLError:
     return GraphQLError(str(refused), extensions={"code": refused.code})
 
 
-async def _token_stands(context: LiveContext) -> None:
+async def _token_stands(context: Context) -> None:
     """The check of requests (service.auth), again before each event."""
     try:
-        await ensure_not_revoked(context.db, context.caller)  # type: ignore[arg-type]
+        await ensure_not_revoked(context.db, context.caller)
     except AuthError as refused:
         raise _unauthenticated(refused) from refused
 
@@ -109,123 +98,36 @@ class EventDatabase:
 
 @dataclass
 class LiveContext(Context):
-    broker: Broker | None = None
     # Set by strawberry from the connection_init message.
     connection_params: dict[str, Any] | None = None
     header_authorization: str | None = None
 
 
-# ---------------------------------------------------------------- the subscriptions
+class BrokerEvents:
+    """The schema's subscriptions' events (core.context.LiveEvents): the listener's
+    notifications, each after a check that the caller's token still stands (the check of
+    requests); a revocation ends the subscription at once."""
 
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
 
-async def _events(
-    info: Info, channel: str, accept: Callable[[dict[str, Any]], bool]
-) -> AsyncIterator[list[int]]:
-    """The ids each accepted notification carries, after a check that the caller's token
-    still stands (the check of requests); a revocation ends the subscription at once."""
-    context: LiveContext = info.context
-    assert context.broker is not None
-    token_id = context.caller.token_id
-    async with context.broker.subscribe(channel, accept, token_id) as queue:
-        # Registered first: a later revocation reaches the queue, an earlier one is found.
-        await _token_stands(context)
-        while True:
-            item = await queue.get()
-            if isinstance(item, Revoked):
-                raise _unauthenticated(AuthError(REVOKED_MESSAGE))
-            if isinstance(item, Lost):
-                raise GraphQLError(str(item), extensions={"code": "EVENTS_LOST"})
+    async def ids(
+        self, context: Context, channel: str, accept: Callable[[dict[str, Any]], bool]
+    ) -> AsyncIterator[list[int]]:
+        token_id = context.caller.token_id
+        async with self.broker.subscribe(channel, accept, token_id) as queue:
+            # Registered first: a later revocation reaches the queue, an earlier one is found.
             await _token_stands(context)
-            # Each event is read afresh: nothing cached from earlier events.
-            context.clear_loaders()
-            yield [int(i) for i in item["ids"]]
-
-
-def _key(global_id: str, type_name: str) -> int:
-    key = decode_int_id(global_id, type_name)
-    if key is None:
-        raise GraphQLError(f"{global_id!r} is not a {type_name} ID.")
-    return key
-
-
-async def _rows(info: Info, table: Any, ids: list[int]) -> list[Any]:
-    found = await info.context.db.execute(
-        select(table).where(table.c.id.in_(ids)).order_by(table.c.id)
-    )
-    return list(found)
-
-
-async def _exists(info: Info, sql: str, key: object, what: str) -> None:
-    row = (await info.context.db.execute(text(sql), {"key": key})).first()
-    if row is None:
-        raise GraphQLError(f"No {what} {key!r}.", extensions={"code": "NOT_FOUND"})
-
-
-@strawberry.enum(description="What happened to a mandate.")
-class MandateChangeKind(enum.Enum):
-    CREATED = "CREATED"
-    UPDATED = "UPDATED"
-
-
-@strawberry.type(description="A mandate created or changed (suspended, ended, corrected).")
-class MandateChange:
-    kind: MandateChangeKind
-    mandate: Mandate
-
-
-@strawberry.type
-class Subscription:
-    @strawberry.subscription(
-        description="Attendances (列席) as they are recorded at a meeting, from now on."
-    )
-    async def attendance_recorded(
-        self, info: Info, meeting_id: strawberry.ID
-    ) -> AsyncGenerator[Attendance, None]:
-        key = _key(meeting_id, "Meeting")
-        await _exists(info, "SELECT 1 FROM meetings WHERE id = :key", key, "meeting")
-        table = table_of(AttendanceRow)
-        async for ids in _events(info, "registry_attendance", lambda e: e.get("meeting") == key):
-            for row in await _rows(info, table, ids):
-                yield Attendance.from_row(row)
-
-    @strawberry.subscription(description="Receptions as they are recorded at a station.")
-    async def reception_recorded(
-        self, info: Info, station_id: strawberry.ID
-    ) -> AsyncGenerator[Reception, None]:
-        key = _key(station_id, "Station")
-        await _exists(info, "SELECT 1 FROM stations WHERE id = :key", key, "station")
-        table = table_of(ReceptionRow)
-        async for ids in _events(info, "registry_reception", lambda e: e.get("station") == key):
-            for row in await _rows(info, table, ids):
-                yield Reception.from_row(row)
-
-    @strawberry.subscription(
-        description="Mandates created or changed in the congresses of a region and below."
-    )
-    async def mandate_changed(
-        self, info: Info, region_code: str
-    ) -> AsyncGenerator[MandateChange, None]:
-        code = region_code.strip()
-        await _exists(info, "SELECT 1 FROM regions WHERE code = :key", code, "region with code")
-        table = table_of(MandateRow)
-        kinds: dict[int, MandateChangeKind] = {}
-
-        def accept(event: dict[str, Any]) -> bool:
-            if code not in event.get("lineage", ()):
-                return False
-            kind = (
-                MandateChangeKind.CREATED
-                if event.get("op") == "INSERT"
-                else MandateChangeKind.UPDATED
-            )
-            kinds.update(dict.fromkeys(event.get("ids", ()), kind))
-            return True
-
-        async for ids in _events(info, "registry_mandate", accept):
-            for row in await _rows(info, table, ids):
-                yield MandateChange(
-                    kind=kinds.pop(row.id, MandateChangeKind.UPDATED), mandate=Mandate.from_row(row)
-                )
+            while True:
+                item = await queue.get()
+                if isinstance(item, Revoked):
+                    raise _unauthenticated(AuthError(REVOKED_MESSAGE))
+                if isinstance(item, Lost):
+                    raise GraphQLError(str(item), extensions={"code": Code.EVENTS_LOST})
+                await _token_stands(context)
+                # Each event is read afresh: nothing cached from earlier events.
+                context.clear_loaders()
+                yield [int(i) for i in item["ids"]]
 
 
 # ---------------------------------------------------------------- the WebSocket endpoint
@@ -246,8 +148,6 @@ class LiveGraphQL(GraphQL[LiveContext, None]):
         database: Callable[[], RequestDatabase],
         schema: strawberry.Schema | None = None,
     ) -> None:
-        from schema import build_schema  # here: schema imports this module's Subscription
-
         schema = schema or build_schema()
         try:
             from service.limits import guard_schema  # the same limits and error masking
@@ -269,7 +169,7 @@ class LiveGraphQL(GraphQL[LiveContext, None]):
         return LiveContext(
             self.settings,
             EventDatabase(self.database),  # type: ignore[arg-type]
-            broker=self.broker,
+            events=BrokerEvents(self.broker),
             header_authorization=request.headers.get("authorization"),
         )
 
@@ -281,7 +181,7 @@ class LiveGraphQL(GraphQL[LiveContext, None]):
         try:
             context.caller = await authenticate(
                 self.settings,
-                context.db,  # type: ignore[arg-type]
+                context.db,
                 given or context.header_authorization,
             )
         except AuthError as refused:

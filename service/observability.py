@@ -61,6 +61,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from db.engine import counting_statements
+from db.metrics import TRANSACTION_RETRIES  # noqa: F401  (the database's own, served here)
 from db.pool import ReadPool
 
 log = logging.getLogger("registry")
@@ -322,11 +323,6 @@ POOL_CAPACITY = Gauge(
     "registry_db_pool_capacity",
     "Most connections the pools will open (pool size plus overflow, plus the read pool).",
     multiprocess_mode="livesum",
-)
-TRANSACTION_RETRIES = Counter(
-    "registry_transaction_retries_total",
-    "Write transactions run again after PostgreSQL aborted them, by reason.",
-    ["reason"],
 )
 
 

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.settings import Settings
 from db.engine import create_engine
 from db.session import RequestDatabase
+from db.transactions import transact
 from resolvers.ids import decode_int_id
 from service.auth import issue_token
-from service.faults import transact
 from tests.mutations import (
     ADD_MEMBER,
     ASSIGN_CONTACT,

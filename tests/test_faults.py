@@ -32,20 +32,13 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from core.codes import Code
 from core.settings import Settings
 from db.engine import create_engine
+from db.faults import is_unavailable, sqlstate
+from db.transactions import WriteConflict, mark_commit, transact
 from service.auth import issue_token
-from service.faults import (
-    OUTCOME_UNKNOWN,
-    UNAVAILABLE,
-    FaultMiddleware,
-    WriteConflict,
-    _mark_commit,
-    is_unavailable,
-    sqlstate,
-    transact,
-    with_fault_handling,
-)
+from service.faults import FaultMiddleware, with_fault_handling
 from tests.test_health import (
     ServiceProcess,
     free_port,
@@ -176,7 +169,7 @@ async def test_a_lost_commit_is_reported_as_unknown_not_retried() -> None:
     db = _FakeDatabase(commit_error=ConnectionResetError(errno.ECONNRESET, "reset"))
     with pytest.raises(GraphQLError) as unknown:
         await transact(db, write)  # type: ignore[arg-type]
-    assert unknown.value.extensions == {"code": OUTCOME_UNKNOWN}
+    assert unknown.value.extensions == {"code": Code.WRITE_OUTCOME_UNKNOWN}
     assert db.begun == 1
 
 
@@ -202,7 +195,7 @@ class _Query:
 class _Mutation:
     @strawberry.mutation
     def saved_then_away(self) -> str:
-        _mark_commit(done=True)
+        mark_commit(done=True)
         raise ConnectionResetError(errno.ECONNRESET, "reset")
 
 
@@ -232,12 +225,12 @@ async def test_answers_with_the_database_away() -> None:
         assert nothing.status_code == 503
         assert nothing.headers["retry-after"] == "2"
         (error,) = nothing.json()["errors"]
-        assert error["extensions"] == {"code": UNAVAILABLE, "retryAfter": 2}
+        assert error["extensions"] == {"code": Code.DATABASE_UNAVAILABLE, "retryAfter": 2}
 
         part = await http.post("/graphql", json={"query": "{ alive away }"})
         assert part.status_code == 200  # what could be answered is answered
         assert part.json()["data"] is None or part.json()["data"]["alive"] == "yes"
-        assert part.json()["errors"][0]["extensions"]["code"] == UNAVAILABLE
+        assert part.json()["errors"][0]["extensions"]["code"] == Code.DATABASE_UNAVAILABLE
 
         mixed = await http.post("/graphql", json={"query": "{ away broken }"})
         assert mixed.status_code == 200, "a bug among the errors is not a database outage"
@@ -274,7 +267,7 @@ async def test_the_service_answers_503_at_once_without_a_database() -> None:
     for answer in (compiled, resolved, written, report):
         assert answer.status_code == 503, answer.text
         assert answer.headers["retry-after"].isdigit()
-    assert compiled.json()["errors"][0]["extensions"]["code"] == UNAVAILABLE
+    assert compiled.json()["errors"][0]["extensions"]["code"] == Code.DATABASE_UNAVAILABLE
     assert alive.status_code == 200
     assert elapsed < 5, "requests must fail fast while the database is away"
 
@@ -539,8 +532,8 @@ async def test_database_restart_under_load(local_postgres: LocalPostgres, tmp_pa
     assert while_down, "no request ran while PostgreSQL was down"
     assert all(o.status == 503 for o in while_down), [o for o in while_down if o.status != 503][:3]
     assert all(o.retry_after and o.retry_after.isdigit() for o in while_down)
-    assert all(o.codes == [UNAVAILABLE] for o in while_down)
-    allowed = {UNAVAILABLE, OUTCOME_UNKNOWN}
+    assert all(o.codes == [Code.DATABASE_UNAVAILABLE] for o in while_down)
+    allowed = {Code.DATABASE_UNAVAILABLE, Code.WRITE_OUTCOME_UNKNOWN}
     for o in outcomes:
         if o.status == 200 and o.codes:
             assert set(o.codes) <= allowed, o

@@ -34,9 +34,10 @@ from starlette.applications import Starlette
 
 from core.settings import PROJECT_ROOT, Settings, get_settings
 from db.engine import create_engine
+from db.faults import is_unavailable
 from db.session import RequestDatabase
 from service.app import create_app
-from service.faults import DatabaseFaults, FaultMiddleware, is_unavailable, with_fault_handling
+from service.faults import DatabaseFaults, FaultMiddleware, with_fault_handling
 from service.health import Migrations, _judge, health_routes, migrations
 from service.observability import (
     JsonFormatter,

@@ -48,7 +48,8 @@ def app() -> Starlette:
         import schema
         from db.engine import create_engine
         from db.session import RequestDatabase
-        from service.live import LiveGraphQL, Subscription, live_routes
+        from schema.subscriptions import Subscription
+        from service.live import LiveGraphQL, live_routes
 
         full = strawberry.Schema(
             query=schema.Query,

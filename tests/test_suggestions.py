@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.suggestions import reply_due
 from resolvers import suggestions as figures
 from resolvers.mutations import suggestion_handling as steps
 from resolvers.mutations import suggestions as writes
@@ -77,10 +78,10 @@ async def test_reply_due_is_three_or_six_calendar_months_as_postgresql_counts(
         )
     )
     for day, three, six in rows:
-        assert writes.reply_due(day, False) == three
-        assert writes.reply_due(day, True) == six
-    assert writes.reply_due(date(2024, 11, 30), False) == date(2025, 2, 28)
-    assert writes.reply_due(date(2024, 8, 31), True) == date(2025, 2, 28)
+        assert reply_due(day, False) == three
+        assert reply_due(day, True) == six
+    assert reply_due(date(2024, 11, 30), False) == date(2025, 2, 28)
+    assert reply_due(date(2024, 8, 31), True) == date(2025, 2, 28)
 
 
 # ------------------------------------------------------------------- a life, through the API

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.activities import Activity as ActivityRow
 from db.activities import ActivityKind
 from db.activities import ActivityParticipant as ParticipantRow
@@ -53,15 +54,19 @@ async def record_activity(conn: AsyncConnection, actor: Actor, spec: ActivitySpe
         conn, problems, ("participantIds",), spec.participant_ids, "Deputy", deputies
     )
     if not spec.title.strip():
-        problems.add(("title",), "An activity needs a title.", "INVALID_VALUE")
+        problems.add(("title",), "An activity needs a title.", Code.INVALID_VALUE)
     if spec.end_date < spec.start_date:
-        problems.add(("endDate",), "An activity ends on or after its first day.", "INVALID_VALUE")
+        problems.add(
+            ("endDate",), "An activity ends on or after its first day.", Code.INVALID_VALUE
+        )
     if spec.start_date > date.today():
-        problems.add(("startDate",), "An activity is recorded once it has begun.", "INVALID_VALUE")
+        problems.add(
+            ("startDate",), "An activity is recorded once it has begun.", Code.INVALID_VALUE
+        )
     if spec.kind is ActivityKind.GROUP_ACTIVITY and spec.group_id is None:
-        problems.add(("groupId",), "A group activity names its group.", "INVALID_VALUE")
+        problems.add(("groupId",), "A group activity names its group.", Code.INVALID_VALUE)
     if not spec.participant_ids:
-        problems.add(("participantIds",), "List at least one participant.", "INVALID_VALUE")
+        problems.add(("participantIds",), "List at least one participant.", Code.INVALID_VALUE)
     seen: set[int] = set()
     for i, deputy in enumerate(found):
         if deputy is not None:
@@ -69,7 +74,7 @@ async def record_activity(conn: AsyncConnection, actor: Actor, spec: ActivitySpe
                 problems.add(
                     ("participantIds", i),
                     f"{deputy.name} is listed twice.",
-                    "DUPLICATE_PARTICIPANT",
+                    Code.DUPLICATE_PARTICIPANT,
                 )
             seen.add(deputy.id)
     rows: list[dict[str, object]] = []
@@ -78,11 +83,11 @@ async def record_activity(conn: AsyncConnection, actor: Actor, spec: ActivitySpe
             problems.add(
                 ("regionCode",),
                 f"{region.name} lies outside the region of {congress.name}.",
-                "LOCALITY_OUTSIDE_REGION",
+                Code.LOCALITY_OUTSIDE_REGION,
             )
         if group is not None and group.congress_id != congress.id:
             problems.add(
-                ("groupId",), f"{group.name} is organised by another congress.", "WRONG_CONGRESS"
+                ("groupId",), f"{group.name} is organised by another congress.", Code.WRONG_CONGRESS
             )
         # The rule of DESIGN.md: a mandate in force in the congress, or one at a higher level
         # with a locality inside its region, on the first day.
@@ -97,7 +102,7 @@ async def record_activity(conn: AsyncConnection, actor: Actor, spec: ActivitySpe
                     f"{deputy.name} is not eligible to take part on {spec.start_date}: no mandate "
                     f"in force in {congress.name}, nor one at a higher level with a locality in "
                     "its region.",
-                    "NOT_ELIGIBLE",
+                    Code.NOT_ELIGIBLE,
                 )
                 continue
             mandate = options[0]  # the highest eligible level

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.attendance import Attendance as AttendanceRow
 from db.attendance import Meeting as MeetingRow
 from db.columns import table_of
@@ -44,13 +45,15 @@ async def create_meeting(conn: AsyncConnection, actor: Actor, spec: MeetingSpec)
         conn, problems, ("committeeId",), spec.committee_id, "Committee", committees
     )
     if spec.number <= 0:
-        problems.add(("number",), "Meetings are numbered from 1.", "INVALID_VALUE")
+        problems.add(("number",), "Meetings are numbered from 1.", Code.INVALID_VALUE)
     if not spec.title.strip():
-        problems.add(("title",), "A meeting needs a title.", "INVALID_VALUE")
+        problems.add(("title",), "A meeting needs a title.", Code.INVALID_VALUE)
     if spec.end_date < spec.start_date:
-        problems.add(("endDate",), "A meeting ends on or after the day it starts.", "INVALID_VALUE")
+        problems.add(
+            ("endDate",), "A meeting ends on or after the day it starts.", Code.INVALID_VALUE
+        )
     if any(not t.strip() for t in spec.topics):
-        problems.add(("topics",), "A topic cannot be blank.", "INVALID_VALUE")
+        problems.add(("topics",), "A topic cannot be blank.", Code.INVALID_VALUE)
     if committee is not None:
         congress = (
             await conn.execute(select(congresses).where(congresses.c.id == committee.congress_id))
@@ -59,7 +62,7 @@ async def create_meeting(conn: AsyncConnection, actor: Actor, spec: MeetingSpec)
             problems.add(
                 ("committeeId",),
                 f"{congress.name} has no standing committee.",
-                "NO_STANDING_COMMITTEE",
+                Code.NO_STANDING_COMMITTEE,
             )
         taken = await conn.scalar(
             select(meetings.c.id).where(
@@ -70,7 +73,7 @@ async def create_meeting(conn: AsyncConnection, actor: Actor, spec: MeetingSpec)
             problems.add(
                 ("number",),
                 f"{committee.name} already has a meeting number {spec.number}.",
-                "DUPLICATE_MEETING",
+                Code.DUPLICATE_MEETING,
             )
     problems.check()
     assert committee is not None
@@ -134,14 +137,14 @@ async def record_attendance(
                 problems.add(
                     path,
                     f"{deputy.name} is already recorded at this meeting.",
-                    "DUPLICATE_ATTENDANCE",
+                    Code.DUPLICATE_ATTENDANCE,
                 )
             seen.add(deputy.id)
             if deputy.id in members:
                 problems.add(
                     path,
                     f"{deputy.name} is a member of {committee.name}, not a non-voting attendee.",
-                    "COMMITTEE_MEMBER",
+                    Code.COMMITTEE_MEMBER,
                 )
                 continue
             options = eligible.get(deputy.id, [])
@@ -153,7 +156,7 @@ async def record_attendance(
                     ("attendees", i, "level") if spec.level and eligible.get(deputy.id) else path,
                     f"{deputy.name} is not eligible{at} to attend on {day}: no mandate in force in "
                     "this congress, nor one at a higher level with a locality in its region.",
-                    "NOT_ELIGIBLE",
+                    Code.NOT_ELIGIBLE,
                 )
                 continue
             mandate = options[0]  # the highest eligible level
@@ -167,7 +170,7 @@ async def record_attendance(
                 }
             )
     if not attendees:
-        problems.add(("attendees",), "List at least one attendee.", "INVALID_VALUE")
+        problems.add(("attendees",), "List at least one attendee.", Code.INVALID_VALUE)
     problems.check()
     assert meeting is not None
     await conn.execute(insert(attendances), rows)

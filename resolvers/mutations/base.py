@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.audit import AuditEntry
 from db.columns import table_of
 
@@ -51,7 +52,7 @@ class Problems:
 
 def not_found(path: Sequence[str | int], what: str, given: object) -> Problem:
     return Problem(
-        tuple(str(p) for p in path), f"No {what} with ID or code {given!r}.", "NOT_FOUND"
+        tuple(str(p) for p in path), f"No {what} with ID or code {given!r}.", Code.NOT_FOUND
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Select, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.columns import table_of
 from db.committees import Committee as CommitteeRow
 from db.committees import CommitteeMembership as MembershipRow
@@ -55,7 +56,9 @@ async def add_committee_member(
         )
         if held is not None:
             problems.add(
-                ("deputyId",), f"{deputy.name} is already on {committee.name}.", "DUPLICATE_MEMBER"
+                ("deputyId",),
+                f"{deputy.name} is already on {committee.name}.",
+                Code.DUPLICATE_MEMBER,
             )
         # Committee members are elected from among the congress's own deputies.
         own = await eligible_mandates(
@@ -66,7 +69,7 @@ async def add_committee_member(
                 ("deputyId",),
                 f"{deputy.name} holds no mandate in force in this committee's congress "
                 f"on {start_date}.",
-                "NOT_ELIGIBLE",
+                Code.NOT_ELIGIBLE,
             )
     problems.check()
     assert committee is not None and deputy is not None

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.columns import table_of
 from db.committees import Committee as CommitteeRow
 from db.committees import Congress as CongressRow
@@ -45,7 +46,7 @@ async def assign_contact(conn: AsyncConnection, actor: Actor, spec: AssignmentSp
     )
     deputy = await lookups.by_id(conn, problems, ("deputyId",), spec.deputy_id, "Deputy", deputies)
     if contactor is not None and deputy is not None and contactor.id == deputy.id:
-        problems.add(("deputyId",), "A member does not contact themselves.", "INVALID_VALUE")
+        problems.add(("deputyId",), "A member does not contact themselves.", Code.INVALID_VALUE)
     if committee is not None:
         congress = (
             await conn.execute(select(congresses).where(congresses.c.id == committee.congress_id))
@@ -54,7 +55,7 @@ async def assign_contact(conn: AsyncConnection, actor: Actor, spec: AssignmentSp
             problems.add(
                 ("committeeId",),
                 f"{congress.name} has no standing committee.",
-                "NO_STANDING_COMMITTEE",
+                Code.NO_STANDING_COMMITTEE,
             )
         if contactor is not None:
             members = set(await conn.scalars(current_members(committee.id, spec.start_date)))
@@ -62,7 +63,7 @@ async def assign_contact(conn: AsyncConnection, actor: Actor, spec: AssignmentSp
                 problems.add(
                     ("contactorId",),
                     f"{contactor.name} is not a member of {committee.name} on {spec.start_date}.",
-                    "NOT_A_MEMBER",
+                    Code.NOT_A_MEMBER,
                 )
         if deputy is not None:
             eligible = await eligible_mandates(
@@ -74,7 +75,7 @@ async def assign_contact(conn: AsyncConnection, actor: Actor, spec: AssignmentSp
                     f"{deputy.name} is not eligible for contact by {committee.name} on "
                     f"{spec.start_date}: no mandate in force in its congress, nor one at a higher "
                     "level with a locality in its region.",
-                    "NOT_ELIGIBLE",
+                    Code.NOT_ELIGIBLE,
                 )
             if contactor is not None:
                 duplicate = await conn.scalar(
@@ -89,7 +90,7 @@ async def assign_contact(conn: AsyncConnection, actor: Actor, spec: AssignmentSp
                     problems.add(
                         ("deputyId",),
                         f"{contactor.name} already keeps in touch with {deputy.name}.",
-                        "DUPLICATE_ASSIGNMENT",
+                        Code.DUPLICATE_ASSIGNMENT,
                     )
     problems.check()
     assert contactor is not None and committee is not None and deputy is not None
@@ -123,10 +124,10 @@ async def log_contact(
     )
     if not summary.strip():
         problems.add(
-            ("summary",), "Say in a few words what the contact was about.", "INVALID_VALUE"
+            ("summary",), "Say in a few words what the contact was about.", Code.INVALID_VALUE
         )
     if day > date.today():
-        problems.add(("date",), "A contact is logged once it has taken place.", "INVALID_VALUE")
+        problems.add(("date",), "A contact is logged once it has taken place.", Code.INVALID_VALUE)
     if assignment is not None and (
         day < assignment.start_date or (assignment.end_date and day > assignment.end_date)
     ):
@@ -134,7 +135,7 @@ async def log_contact(
             ("date",),
             f"The date {day} lies outside the assignment ({assignment.start_date} to "
             f"{assignment.end_date or 'now'}).",
-            "INVALID_VALUE",
+            Code.INVALID_VALUE,
         )
     problems.check()
     assert assignment is not None

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.columns import table_of
 from db.committees import Congress as CongressRow
 from db.committees import Term as TermRow
@@ -77,7 +78,7 @@ async def _check_mandate(
         problems.add(
             (*path, "termNumber"),
             f"{congress.name} has no term number {spec.term_number}.",
-            "NOT_FOUND",
+            Code.NOT_FOUND,
         )
         return None
     if spec.start_date < term.start_date or (term.end_date and spec.start_date > term.end_date):
@@ -85,7 +86,7 @@ async def _check_mandate(
             (*path, "startDate"),
             f"The start date {spec.start_date} lies outside term {term.number} "
             f"({term.start_date} to {term.end_date or 'now'}).",
-            "INVALID_VALUE",
+            Code.INVALID_VALUE,
         )
     if locality is not None and congress.level is not Level.NATIONAL:
         inside = congress.region_code in locality.lineage
@@ -94,7 +95,7 @@ async def _check_mandate(
                 (*path, "congressId"),
                 f"A deputy living in {locality.name} cannot sit in {congress.name}: the locality "
                 "lies outside the congress's region.",
-                "LOCALITY_OUTSIDE_REGION",
+                Code.LOCALITY_OUTSIDE_REGION,
             )
     if deputy_id is not None:
         held = await conn.scalar(
@@ -110,7 +111,7 @@ async def _check_mandate(
             problems.add(
                 (*path, "congressId"),
                 f"The deputy already holds a mandate in term {term.number} of {congress.name}.",
-                "MANDATE_OVERLAP",
+                Code.MANDATE_OVERLAP,
             )
     return congress, term
 
@@ -139,14 +140,16 @@ async def _insert_mandate(
 
 def _check_person(problems: Problems, spec: DeputySpec) -> None:
     if not spec.name.strip() or len(spec.name.strip()) > 40:
-        problems.add(("name",), "A name has 1 to 40 characters.", "INVALID_VALUE")
+        problems.add(("name",), "A name has 1 to 40 characters.", Code.INVALID_VALUE)
     this_year = date.today().year
     if spec.birth_year is not None and not 1900 <= spec.birth_year <= this_year - 18:
         problems.add(
-            ("birthYear",), f"A birth year lies between 1900 and {this_year - 18}.", "INVALID_VALUE"
+            ("birthYear",),
+            f"A birth year lies between 1900 and {this_year - 18}.",
+            Code.INVALID_VALUE,
         )
     if spec.phone is not None and not PHONE.match(spec.phone):
-        problems.add(("phone",), "A phone number has 7 to 20 digits.", "INVALID_VALUE")
+        problems.add(("phone",), "A phone number has 7 to 20 digits.", Code.INVALID_VALUE)
 
 
 async def create_deputy(conn: AsyncConnection, actor: Actor, spec: DeputySpec) -> int:
@@ -158,7 +161,7 @@ async def create_deputy(conn: AsyncConnection, actor: Actor, spec: DeputySpec) -
             ("localityCode",),
             f"A locality is a county- or township-level region; {locality.name} is "
             f"{locality.level.name.lower()}.",
-            "INVALID_VALUE",
+            Code.INVALID_VALUE,
         )
     checked = await _check_mandate(conn, problems, ("mandate",), spec.mandate, locality, None)
     problems.check()
@@ -232,20 +235,22 @@ async def end_mandate(
             ("expectedVersion",),
             f"The mandate was changed since you read it (version {expected_version}, now "
             f"{mandate.version}): read it again and decide on what it says now.",
-            "STALE_WRITE",
+            Code.STALE_WRITE,
         )
     if status is MandateStatus.ACTIVE:
-        problems.add(("status",), "A mandate ends as SUSPENDED or TERMINATED.", "INVALID_VALUE")
+        problems.add(("status",), "A mandate ends as SUSPENDED or TERMINATED.", Code.INVALID_VALUE)
     if mandate is not None:
         if mandate.status is MandateStatus.TERMINATED:
-            problems.add(("mandateId",), "The mandate has already ended.", "ALREADY_ENDED")
+            problems.add(("mandateId",), "The mandate has already ended.", Code.ALREADY_ENDED)
         elif status is MandateStatus.SUSPENDED and mandate.status is MandateStatus.SUSPENDED:
-            problems.add(("mandateId",), "The mandate is already suspended.", "ALREADY_SUSPENDED")
+            problems.add(
+                ("mandateId",), "The mandate is already suspended.", Code.ALREADY_SUSPENDED
+            )
         if end_date < mandate.start_date:
             problems.add(
                 ("endDate",),
                 f"The end date {end_date} is before the mandate began ({mandate.start_date}).",
-                "INVALID_VALUE",
+                Code.INVALID_VALUE,
             )
         if (
             mandate.suspended_from
@@ -253,7 +258,7 @@ async def end_mandate(
             and end_date < mandate.suspended_from
         ):
             problems.add(
-                ("endDate",), "The end date is before the suspension began.", "INVALID_VALUE"
+                ("endDate",), "The end date is before the suspension began.", Code.INVALID_VALUE
             )
     problems.check()
     assert mandate is not None

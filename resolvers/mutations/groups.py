@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.columns import table_of
 from db.committees import Congress as CongressRow
 from db.deputies import Deputy as DeputyRow
@@ -37,7 +38,7 @@ class GroupSpec:
 async def create_group(conn: AsyncConnection, actor: Actor, spec: GroupSpec) -> int:
     problems = Problems()
     if not spec.name.strip():
-        problems.add(("name",), "A group needs a name.", "INVALID_VALUE")
+        problems.add(("name",), "A group needs a name.", Code.INVALID_VALUE)
     congress = await lookups.by_id(
         conn, problems, ("congressId",), spec.congress_id, "Congress", congresses
     )
@@ -48,13 +49,13 @@ async def create_group(conn: AsyncConnection, actor: Actor, spec: GroupSpec) -> 
                 ("congressId",),
                 f"{congress.name} has no standing committee to organise groups (a township "
                 "congress has a presidium).",
-                "NO_STANDING_COMMITTEE",
+                Code.NO_STANDING_COMMITTEE,
             )
         if region is not None and congress.region_code not in region.lineage:
             problems.add(
                 ("regionCode",),
                 f"{region.name} lies outside the region of {congress.name}.",
-                "LOCALITY_OUTSIDE_REGION",
+                Code.LOCALITY_OUTSIDE_REGION,
             )
     problems.check()
     assert congress is not None and region is not None
@@ -99,7 +100,7 @@ async def add_group_members(
                 problems.add(
                     ("members", i, "deputyId"),
                     f"{deputy.name} is listed twice.",
-                    "DUPLICATE_MEMBER",
+                    Code.DUPLICATE_MEMBER,
                 )
             seen.add(deputy.id)
     if group is not None:
@@ -122,7 +123,7 @@ async def add_group_members(
                 continue
             path = ("members", i, "deputyId")
             if deputy.id in existing:
-                problems.add(path, f"{deputy.name} is already a member.", "DUPLICATE_MEMBER")
+                problems.add(path, f"{deputy.name} is already a member.", Code.DUPLICATE_MEMBER)
             if deputy.id not in eligible:
                 why = (
                     "holds no active mandate in the group's congress"
@@ -130,11 +131,11 @@ async def add_group_members(
                     else "is not eligible: no active mandate in the group's congress, nor one at a "
                     "higher level with a locality in its region"
                 )
-                problems.add(path, f"{deputy.name} {why}.", "NOT_ELIGIBLE")
+                problems.add(path, f"{deputy.name} {why}.", Code.NOT_ELIGIBLE)
             if spec.role is GroupRole.LEADER:
                 leaders.append(spec.role)
         if len(leaders) > 1:
-            problems.add(("members",), "A group has one leader.", "INVALID_VALUE")
+            problems.add(("members",), "A group has one leader.", Code.INVALID_VALUE)
     problems.check()
     assert group is not None
     rows = [

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.columns import table_of
 from db.deputies import Deputy as DeputyRow
 from db.deputies import Mandate as MandateRow
@@ -43,12 +44,12 @@ class StationSpec:
 async def create_station(conn: AsyncConnection, actor: Actor, spec: StationSpec) -> int:
     problems = Problems()
     if not spec.name.strip():
-        problems.add(("name",), "A station needs a name.", "INVALID_VALUE")
+        problems.add(("name",), "A station needs a name.", Code.INVALID_VALUE)
     if spec.star_rating is not None and not 1 <= spec.star_rating <= 5:
-        problems.add(("starRating",), "A star rating is 1 to 5.", "INVALID_VALUE")
+        problems.add(("starRating",), "A star rating is 1 to 5.", Code.INVALID_VALUE)
     if spec.reception_day is not None and not 1 <= spec.reception_day <= 31:
         problems.add(
-            ("receptionDay",), "A reception day is a day of the month, 1 to 31.", "INVALID_VALUE"
+            ("receptionDay",), "A reception day is a day of the month, 1 to 31.", Code.INVALID_VALUE
         )
     region = await lookups.region(conn, problems, ("regionCode",), spec.region_code)
     problems.check()
@@ -114,11 +115,11 @@ async def assign_station_deputies(
                     ("deputyIds", i),
                     f"{deputy.name} lives in {localities[deputy.locality_code].name}, outside the "
                     f"area that {station.name} serves.",
-                    "LOCALITY_OUTSIDE_REGION",
+                    Code.LOCALITY_OUTSIDE_REGION,
                 )
             if deputy.id not in active:
                 problems.add(
-                    ("deputyIds", i), f"{deputy.name} holds no active mandate.", "NOT_ELIGIBLE"
+                    ("deputyIds", i), f"{deputy.name} holds no active mandate.", Code.NOT_ELIGIBLE
                 )
     problems.check()
     assert station is not None
@@ -171,11 +172,15 @@ async def record_reception(conn: AsyncConnection, actor: Actor, spec: ReceptionS
         ("problemsResolved", spec.problems_resolved),
     ):
         if value < 0:
-            problems.add((path,), f"{path} is a count: 0 or more (got {value}).", "INVALID_VALUE")
+            problems.add(
+                (path,), f"{path} is a count: 0 or more (got {value}).", Code.INVALID_VALUE
+            )
     if spec.date > date.today():
-        problems.add(("date",), "A reception is recorded once it has taken place.", "INVALID_VALUE")
+        problems.add(
+            ("date",), "A reception is recorded once it has taken place.", Code.INVALID_VALUE
+        )
     if len(set(spec.deputy_ids)) != len(spec.deputy_ids):
-        problems.add(("deputyIds",), "A deputy is listed twice.", "DUPLICATE")
+        problems.add(("deputyIds",), "A deputy is listed twice.", Code.DUPLICATE)
     station = await lookups.by_id(
         conn, problems, ("stationId",), spec.station_id, "Station", stations
     )
@@ -194,7 +199,9 @@ async def record_reception(conn: AsyncConnection, actor: Actor, spec: ReceptionS
     for i, deputy in enumerate(found):
         if deputy is not None and deputy.id not in held:
             problems.add(
-                ("deputyIds", i), f"{deputy.name} held no mandate on {spec.date}.", "NOT_ELIGIBLE"
+                ("deputyIds", i),
+                f"{deputy.name} held no mandate on {spec.date}.",
+                Code.NOT_ELIGIBLE,
             )
     problems.check()
     assert station is not None

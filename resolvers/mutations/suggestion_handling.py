@@ -13,10 +13,11 @@ from datetime import date
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.columns import table_of
 from db.committees import Committee as CommitteeRow
 from db.enums import CommitteeKind, CommitteeRole
-from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome
+from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome, reply_due
 from db.suggestions import KeySupervision as SupervisionRow
 from resolvers.mutations import lookups
 from resolvers.mutations.base import Actor, Problems, audit
@@ -28,7 +29,6 @@ from resolvers.mutations.suggestions import (
     locked_suggestion,
     not_before,
     not_future,
-    reply_due,
     suggestions,
 )
 
@@ -56,21 +56,23 @@ async def assign_suggestion(
     suggestion = await locked_suggestion(conn, problems, suggestion_id)
     names = [u.unit.strip() for u in units]
     if not units:
-        problems.add(("handlers",), "Name at least the lead handling unit.", "INVALID_VALUE")
+        problems.add(("handlers",), "Name at least the lead handling unit.", Code.INVALID_VALUE)
     elif [u.role for u in units].count(HandlerRole.LEAD) != 1:
-        problems.add(("handlers",), "Exactly one unit leads the handling (主办).", "INVALID_VALUE")
+        problems.add(
+            ("handlers",), "Exactly one unit leads the handling (主办).", Code.INVALID_VALUE
+        )
     for i, name in enumerate(names):
         if not name:
-            problems.add(("handlers", i, "unit"), "A unit needs a name.", "INVALID_VALUE")
+            problems.add(("handlers", i, "unit"), "A unit needs a name.", Code.INVALID_VALUE)
         elif name in names[:i]:
-            problems.add(("handlers", i, "unit"), f"{name} is listed twice.", "DUPLICATE_UNIT")
+            problems.add(("handlers", i, "unit"), f"{name} is listed twice.", Code.DUPLICATE_UNIT)
     not_future(problems, "assignedOn", assigned_on, "An assignment")
     if suggestion is not None:
         if await handlers_of(conn, suggestion.id):
             problems.add(
                 ("suggestionId",),
                 f"Suggestion {suggestion.number} has been assigned already.",
-                "ALREADY_ASSIGNED",
+                Code.ALREADY_ASSIGNED,
             )
         not_before(problems, "assignedOn", assigned_on, suggestion.submitted_on, "The assignment")
     problems.check()
@@ -112,17 +114,17 @@ async def reply_suggestion(
             problems.add(
                 ("suggestionId",),
                 f"Suggestion {suggestion.number} has not been assigned to any unit yet.",
-                "NOT_ASSIGNED",
+                Code.NOT_ASSIGNED,
             )
         elif handler is None:
             problems.add(
                 ("unit",),
                 f"{unit} is not a handling unit of suggestion {suggestion.number}.",
-                "UNIT_NOT_ASSIGNED",
+                Code.UNIT_NOT_ASSIGNED,
             )
         elif handler.replied_on is not None:
             problems.add(
-                ("unit",), f"{unit} replied on {handler.replied_on} already.", "ALREADY_REPLIED"
+                ("unit",), f"{unit} replied on {handler.replied_on} already.", Code.ALREADY_REPLIED
             )
         else:
             not_before(problems, "repliedOn", replied_on, handler.assigned_on, "The reply")
@@ -168,19 +170,19 @@ async def supervise_suggestion(
             problems.add(
                 ("suggestionId",),
                 f"Suggestion {suggestion.number} is under key supervision already.",
-                "ALREADY_SUPERVISED",
+                Code.ALREADY_SUPERVISED,
             )
         if suggestion.rated_on is not None:
             problems.add(
                 ("suggestionId",),
                 f"Suggestion {suggestion.number} was closed on {suggestion.rated_on}.",
-                "ALREADY_CLOSED",
+                Code.ALREADY_CLOSED,
             )
         if committee is not None and committee.congress_id != suggestion.congress_id:
             problems.add(
                 ("committeeId",),
                 f"{committee.name} is not a committee of the suggestion's congress.",
-                "WRONG_CONGRESS",
+                Code.WRONG_CONGRESS,
             )
         if leader is not None and not await _is_leader(
             conn, suggestion.congress_id, leader.id, since
@@ -189,7 +191,7 @@ async def supervise_suggestion(
                 ("leaderId",),
                 f"{leader.name} is not the chair or a vice-chair of the standing committee on "
                 f"{since}.",
-                "NOT_A_LEADER",
+                Code.NOT_A_LEADER,
             )
     problems.check()
     assert suggestion is not None and committee is not None
@@ -238,7 +240,7 @@ async def rate_suggestion(
             problems.add(
                 ("suggestionId",),
                 f"Suggestion {suggestion.number} was rated on {suggestion.rated_on} already.",
-                "ALREADY_RATED",
+                Code.ALREADY_RATED,
             )
         elif not assigned or waiting:
             problems.add(
@@ -246,7 +248,7 @@ async def rate_suggestion(
                 f"Suggestion {suggestion.number} awaits replies ("
                 + (", ".join(waiting) if waiting else "not assigned yet")
                 + "): the deputy rates the handling once every unit has replied.",
-                "NOT_REPLIED",
+                Code.NOT_REPLIED,
             )
         else:
             last = max(h.replied_on for h in assigned)

@@ -6,7 +6,6 @@ Dates run in order and never into the future; signers hold a mandate in the cong
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Row, cast, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.columns import table_of
 from db.committees import Congress as CongressRow
 from db.committees import Term as TermRow
@@ -33,32 +33,19 @@ congresses = table_of(CongressRow)
 terms = table_of(TermRow)
 deputies = table_of(DeputyRow)
 
-# The Law on Deputies: a reply within 3 months of assignment, 6 for complex suggestions.
-REPLY_MONTHS = 3
-COMPLEX_REPLY_MONTHS = 6
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day (as PostgreSQL adds intervals)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year, month = day.year + year, month + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def reply_due(assigned_on: date, complex_: bool) -> date:
-    return add_months(assigned_on, COMPLEX_REPLY_MONTHS if complex_ else REPLY_MONTHS)
-
 
 def not_future(problems: Problems, path: str, day: date, what: str) -> None:
     if day > date.today():
         problems.add(
-            (path,), f"{what} is recorded once it has happened ({day} is ahead).", "INVALID_VALUE"
+            (path,),
+            f"{what} is recorded once it has happened ({day} is ahead).",
+            Code.INVALID_VALUE,
         )
 
 
 def not_before(problems: Problems, path: str, day: date, earlier: date, what: str) -> None:
     if day < earlier:
-        problems.add((path,), f"{what} ({day}) cannot precede {earlier}.", "INVALID_VALUE")
+        problems.add((path,), f"{what} ({day}) cannot precede {earlier}.", Code.INVALID_VALUE)
 
 
 async def locked_suggestion(
@@ -118,14 +105,14 @@ async def submit_suggestion(conn: AsyncConnection, actor: Actor, spec: Submissio
         conn, problems, ("cosignerIds",), spec.cosigner_ids, "Deputy", deputies
     )
     if not spec.title.strip():
-        problems.add(("title",), "A suggestion needs a title.", "INVALID_VALUE")
+        problems.add(("title",), "A suggestion needs a title.", Code.INVALID_VALUE)
     not_future(problems, "submittedOn", spec.submitted_on, "A suggestion")
     seen = {lead.id} if lead is not None else set()
     for i, signer in enumerate(signers):
         if signer is not None:
             if signer.id in seen:
                 problems.add(
-                    ("cosignerIds", i), f"{signer.name} has signed already.", "DUPLICATE_SIGNER"
+                    ("cosignerIds", i), f"{signer.name} has signed already.", Code.DUPLICATE_SIGNER
                 )
             seen.add(signer.id)
     term = None
@@ -135,7 +122,7 @@ async def submit_suggestion(conn: AsyncConnection, actor: Actor, spec: Submissio
                 problems.add(
                     ("categoryId",),
                     f"{category.name} is a category of another congress.",
-                    "WRONG_CONGRESS",
+                    Code.WRONG_CONGRESS,
                 )
             elif await conn.scalar(
                 select(categories.c.id).where(categories.c.parent_id == category.id).limit(1)
@@ -143,14 +130,14 @@ async def submit_suggestion(conn: AsyncConnection, actor: Actor, spec: Submissio
                 problems.add(
                     ("categoryId",),
                     f"{category.name} has subcategories: file the suggestion under one of them.",
-                    "CATEGORY_HAS_SUBCATEGORIES",
+                    Code.CATEGORY_HAS_SUBCATEGORIES,
                 )
         term = await _term_on(conn, congress.id, spec.submitted_on)
         if term is None:
             problems.add(
                 ("submittedOn",),
                 f"{congress.name} has no term in progress on {spec.submitted_on}.",
-                "NO_TERM",
+                Code.NO_TERM,
             )
         people = [(("leadId",), lead)] + [(("cosignerIds", i), s) for i, s in enumerate(signers)]
         ids = [p.id for _, p in people if p is not None]
@@ -162,7 +149,7 @@ async def submit_suggestion(conn: AsyncConnection, actor: Actor, spec: Submissio
                     path,
                     f"{person.name} holds no mandate in force in {congress.name} on "
                     f"{spec.submitted_on}.",
-                    "NOT_ELIGIBLE",
+                    Code.NOT_ELIGIBLE,
                 )
     problems.check()
     assert congress is not None and category is not None and lead is not None and term
@@ -208,19 +195,19 @@ async def create_category(
             conn, problems, ("parentId",), parent_id, "SuggestionCategory", categories
         )
     if not code.strip():
-        problems.add(("code",), "A category needs a code.", "INVALID_VALUE")
+        problems.add(("code",), "A category needs a code.", Code.INVALID_VALUE)
     if not name.strip():
-        problems.add(("name",), "A category needs a name.", "INVALID_VALUE")
+        problems.add(("name",), "A category needs a name.", Code.INVALID_VALUE)
     if parent is not None:
         if congress is not None and parent.congress_id != congress.id:
             problems.add(
-                ("parentId",), f"{parent.name} belongs to another congress.", "WRONG_CONGRESS"
+                ("parentId",), f"{parent.name} belongs to another congress.", Code.WRONG_CONGRESS
             )
         if parent.parent_id is not None:
             problems.add(
                 ("parentId",),
                 f"{parent.name} is a subcategory: the classification has two levels.",
-                "CATEGORY_DEPTH",
+                Code.CATEGORY_DEPTH,
             )
     if congress is not None:
         taken = await conn.scalar(
@@ -230,7 +217,9 @@ async def create_category(
         )
         if taken is not None:
             problems.add(
-                ("code",), f"{congress.name} has a category {code} already.", "DUPLICATE_CATEGORY"
+                ("code",),
+                f"{congress.name} has a category {code} already.",
+                Code.DUPLICATE_CATEGORY,
             )
     problems.check()
     assert congress is not None

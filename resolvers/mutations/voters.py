@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from db.columns import table_of
 from db.committees import Congress as CongressRow
 from db.deputies import Deputy as DeputyRow
@@ -51,12 +52,12 @@ async def add_voter_contact(
     deputy = await lookups.by_id(conn, problems, ("deputyId",), deputy_id, "Deputy", deputies)
     region = await lookups.region(conn, problems, ("communityCode",), community_code)
     if since > date.today():
-        problems.add(("since",), "A contact is recorded once it has begun.", "INVALID_VALUE")
+        problems.add(("since",), "A contact is recorded once it has begun.", Code.INVALID_VALUE)
     if region is not None and region.level not in COMMUNITY_LEVELS:
         problems.add(
             ("communityCode",),
             f"{region.name} is not a county- or township-level division.",
-            "INVALID_VALUE",
+            Code.INVALID_VALUE,
         )
     if deputy is not None and region is not None:
         # The regions of the congresses where the deputy is in office on the day.
@@ -73,13 +74,13 @@ async def add_voter_contact(
             problems.add(
                 ("deputyId",),
                 f"{deputy.name} holds no mandate in force on {since}.",
-                "NOT_ELIGIBLE",
+                Code.NOT_ELIGIBLE,
             )
         elif not regions_served & set(region.lineage):
             problems.add(
                 ("communityCode",),
                 f"{region.name} lies outside every region {deputy.name} represents.",
-                "LOCALITY_OUTSIDE_REGION",
+                Code.LOCALITY_OUTSIDE_REGION,
             )
     problems.check()
     assert deputy is not None and region is not None
@@ -112,13 +113,13 @@ async def end_voter_contact(
             problems.add(
                 ("voterContactId",),
                 f"The contact {contact.pseudonym} ended on {contact.until} already.",
-                "ALREADY_ENDED",
+                Code.ALREADY_ENDED,
             )
         elif until < contact.since:
             problems.add(
                 ("until",),
                 f"A contact ends on or after it began ({contact.since}).",
-                "INVALID_VALUE",
+                Code.INVALID_VALUE,
             )
     problems.check()
     assert contact is not None

@@ -11,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
+from core.codes import Code
 from core.permissions import can_write, can_write_in
+from db.transactions import WriteConflict, transact
 from resolvers.mutations.base import Actor, Invalid, Problem
 from resolvers.mutations.scope import target_lineage
-from service.faults import WriteConflict, transact
 
 
 @strawberry.type(
@@ -30,12 +31,12 @@ class UserError:
 # A write that races another past validation still meets the database's own keys; those
 # answers are turned into the same userErrors that validation would have given.
 CONSTRAINT_CODES = {
-    "uq_attendances_meeting_deputy": "DUPLICATE_ATTENDANCE",
-    "uq_mandates_one_per_term": "MANDATE_OVERLAP",
-    "uq_ca_current": "DUPLICATE_ASSIGNMENT",
-    "uq_cm_current": "DUPLICATE_MEMBER",
-    "group_memberships_pkey": "DUPLICATE_MEMBER",
-    "uq_meetings_committee_number": "DUPLICATE_MEETING",
+    "uq_attendances_meeting_deputy": Code.DUPLICATE_ATTENDANCE,
+    "uq_mandates_one_per_term": Code.MANDATE_OVERLAP,
+    "uq_ca_current": Code.DUPLICATE_ASSIGNMENT,
+    "uq_cm_current": Code.DUPLICATE_MEMBER,
+    "group_memberships_pkey": Code.DUPLICATE_MEMBER,
+    "uq_meetings_committee_number": Code.DUPLICATE_MEETING,
 }
 
 
@@ -43,11 +44,11 @@ def _from_integrity(error: IntegrityError) -> Problem:
     cause = error.orig.__cause__ if error.orig is not None else None
     constraint = getattr(cause, "constraint_name", None) or ""
     if isinstance(cause, UniqueViolationError):
-        code = CONSTRAINT_CODES.get(constraint, "DUPLICATE")
+        code = CONSTRAINT_CODES.get(constraint, Code.DUPLICATE)
         return Problem((), "This record exists already (written at the same moment?).", code)
     if isinstance(cause, CheckViolationError):
-        return Problem((), f"A value breaks the rule {constraint}.", "INVALID_VALUE")
-    return Problem((), "The input refers to something that does not exist.", "NOT_FOUND")
+        return Problem((), f"A value breaks the rule {constraint}.", Code.INVALID_VALUE)
+    return Problem((), "The input refers to something that does not exist.", Code.NOT_FOUND)
 
 
 def user_errors(problems: list[Problem]) -> list[UserError]:
@@ -57,7 +58,7 @@ def user_errors(problems: list[Problem]) -> list[UserError]:
 
 
 def forbidden(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+    return GraphQLError(message, extensions={"code": Code.FORBIDDEN})
 
 
 async def perform(
@@ -89,7 +90,7 @@ async def perform(
 
     try:
         # Run again from the start when PostgreSQL aborts it for a serialization failure or
-        # a deadlock (a bounded number of times); see service/faults.py.
+        # a deadlock (a bounded number of times); see db/transactions.py.
         key = await transact(context.db, attempt, attempts=context.settings.transaction_attempts)
     except Invalid as invalid:
         return None, user_errors(invalid.problems)
