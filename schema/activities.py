@@ -33,7 +33,6 @@ class Activity(Node):
     title: str
     start_date: date
     end_date: date
-    id_: strawberry.Private[int]
     organizer_congress_id: strawberry.Private[int]
     group_id: strawberry.Private[int | None]
     region_code: strawberry.Private[str]
@@ -41,8 +40,7 @@ class Activity(Node):
     @classmethod
     def from_row(cls, row: Any) -> Activity:
         return cls(
-            node_key=row.id,
-            id_=row.id,
+            row=row,
             kind=row.kind,
             title=row.title,
             start_date=row.start_date,
@@ -77,7 +75,7 @@ class Activity(Node):
 
     @strawberry.field(description="The deputies who took part, by name.")
     async def participants(self, info: Info) -> list[Deputy]:
-        rows = await info.context.loader(resolve.ParticipantsByActivityLoader).load(self.id_)
+        rows = await info.context.loader(resolve.ParticipantsByActivityLoader).load(self.row.id)
         return [Deputy.from_row(r) for r in rows]
 
     @strawberry.field(
@@ -85,7 +83,7 @@ class Activity(Node):
     )
     async def participant_count_by_level(self, info: Info) -> list[LevelCount]:
         return level_counts(
-            await info.context.loader(resolve.ParticipantCountByLevelLoader).load(self.id_)
+            await info.context.loader(resolve.ParticipantCountByLevelLoader).load(self.row.id)
         )
 
 

@@ -36,15 +36,13 @@ strawberry.enum(HandlerRole, description="LEAD: 主办; CO: 协办.")
 class SuggestionCategory(Node):
     code: str = strawberry.field(description="'05' for a category, '05.02' for a subcategory.")
     name: str
-    id_: strawberry.Private[int]
     congress_id: strawberry.Private[int]
     parent_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: Any) -> SuggestionCategory:
         return cls(
-            node_key=row.id,
-            id_=row.id,
+            row=row,
             code=row.code,
             name=row.name,
             congress_id=row.congress_id,
@@ -62,7 +60,7 @@ class SuggestionCategory(Node):
 
     @strawberry.field(description="The subcategories, in code order.")
     async def children(self, info: Info) -> list[SuggestionCategory]:
-        rows = await info.context.loader(resolve.CategoriesByParentLoader).load(self.id_)
+        rows = await info.context.loader(resolve.CategoriesByParentLoader).load(self.row.id)
         return [SuggestionCategory.from_row(r) for r in rows]
 
     @strawberry.field
@@ -137,7 +135,6 @@ class Suggestion(Node):
         description="The lead deputy's rating of the handling, once given."
     )
     rated_on: date | None = strawberry.field(description="When the rating closed it.")
-    id_: strawberry.Private[int]
     congress_id: strawberry.Private[int]
     term_id: strawberry.Private[int]
     category_id: strawberry.Private[int]
@@ -146,8 +143,7 @@ class Suggestion(Node):
     @classmethod
     def from_row(cls, row: Any) -> Suggestion:
         return cls(
-            node_key=row.id,
-            id_=row.id,
+            row=row,
             number=row.number,
             title=row.title,
             submitted_on=row.submitted_on,
@@ -192,17 +188,17 @@ class Suggestion(Node):
 
     @strawberry.field
     async def cosigners(self, info: Info) -> list[Deputy]:
-        rows = await info.context.loader(resolve.CosignersBySuggestionLoader).load(self.id_)
+        rows = await info.context.loader(resolve.CosignersBySuggestionLoader).load(self.row.id)
         return [Deputy.from_row(r) for r in rows]
 
     @strawberry.field(description="The lead unit first, then the co-handlers.")
     async def handlers(self, info: Info) -> list[SuggestionHandler]:
-        rows = await info.context.loader(resolve.HandlersBySuggestionLoader).load(self.id_)
+        rows = await info.context.loader(resolve.HandlersBySuggestionLoader).load(self.row.id)
         return [SuggestionHandler.from_row(r) for r in rows]
 
     @strawberry.field
     async def key_supervision(self, info: Info) -> KeySupervision | None:
-        row = await info.context.loader(resolve.SupervisionBySuggestionLoader).load(self.id_)
+        row = await info.context.loader(resolve.SupervisionBySuggestionLoader).load(self.row.id)
         if row is None:
             return None
         return KeySupervision(
