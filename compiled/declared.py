@@ -14,6 +14,7 @@ from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.private import is_private
 
 from resolvers.loaders import RowByKeyLoader
 from resolvers.relations import COLUMN, SPEC
@@ -63,8 +64,8 @@ def schema_map(schema: GraphQLSchema) -> SchemaMap:
             continue
         for f in definition.fields:
             spec = f.metadata.get(SPEC)
-            if spec is None and f.base_resolver is not None:
-                continue  # a hand-written resolver: left to the resolver path
+            if is_private(f.type) or (spec is None and f.base_resolver is not None):
+                continue  # not in the schema, or a hand-written resolver (the resolver path's)
             column = None if spec is not None else f.metadata.get(COLUMN, f.python_name)
             fields[(type_name, names.from_field(f))] = Declared(spec, column, f)
         key_loader = getattr(definition.origin, "key_loader", None)

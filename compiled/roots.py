@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import FieldNode, GraphQLField
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Integer, func, select
 
 from compiled.build import Builder
 from compiled.collect import Unsupported, named_type
@@ -37,13 +37,12 @@ def _node_json(b: Builder, global_id: str, nodes: list[FieldNode]) -> ColumnElem
         raise Unsupported("id")  # the resolver path reports the invalid ID
     type_name, key = decoded
     loader = b.schema_map.nodes[type_name]
-    python_type = loader.key.type.python_type
-    if python_type is int and decode_int_id(global_id, type_name) is None:
+    if isinstance(loader.key.type, Integer) and decode_int_id(global_id, type_name) is None:
         raise Unsupported("id")
     row = loader.query.subquery()
     runtime = b.doc.schema.get_type(type_name)
     value = b.object_json(runtime, row, nodes)  # type: ignore[arg-type]
-    return select(value).where(row.c[loader.key.key] == python_type(key)).scalar_subquery()
+    return select(value).where(row.c[loader.key.key] == loader.key_of(key)).scalar_subquery()
 
 
 def _node(

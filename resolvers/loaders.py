@@ -11,7 +11,7 @@ from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Integer, Select
 from sqlalchemy.engine import Row
 
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
@@ -31,6 +31,11 @@ class RowByKeyLoader(Loader):
 
     query: ClassVar[Select[Any]]
     key: ClassVar[ColumnElement[Any]]
+
+    @classmethod
+    def key_of(cls, given: Any) -> Hashable:
+        """The key as the column holds it, from an ID's text (or the key itself)."""
+        return int(given) if isinstance(cls.key.type, Integer) else given
 
     async def batch_load_fn(self, keys: Sequence[Hashable]) -> list[Row[Any] | None]:
         rows = (await self.context.db.execute(self.query.where(self.key.in_(keys)))).all()

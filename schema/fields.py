@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import strawberry
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
 from strawberry.types import Info
+from strawberry.types.private import is_private
 
 from core.permissions import can_see_personal, needs_region_check
 from db.enums import Level, MandateStatus
@@ -64,7 +65,7 @@ class RowObject:
     @classmethod
     async def load(cls, info: Info, key: Any) -> Any:
         loader = cls.key_loader
-        row = await info.context.loader(loader).load(loader.key.type.python_type(key))
+        row = await info.context.loader(loader).load(loader.key_of(key))
         return cls.from_row(row) if row else None
 
 
@@ -75,7 +76,7 @@ def _columns(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple(
         (f.python_name, f.metadata.get(COLUMN, f.python_name))
         for f in definition.fields
-        if f.base_resolver is None
+        if f.base_resolver is None and not is_private(f.type)
     )
 
 
