@@ -78,8 +78,8 @@ class Builder:
         nodes: list[FieldNode],
     ) -> ColumnElement[Any]:
         if name == "id" and type_.name in self.schema_map.nodes:
-            key = self.schema_map.nodes[type_.name].key.key
-            return sqljson.global_id(type_.name, row.c[key])
+            loader = self.schema_map.nodes[type_.name]
+            return sqljson.global_id(type_.name, row.c[loader.key.key])
         declared = self.schema_map.field(type_.name, name)
         if declared is None:
             raise Unsupported(f"{type_.name}.{name}")
@@ -88,7 +88,7 @@ class Builder:
         column = declared.column or declared.field.python_name
         if column not in row.c:
             raise Unsupported(f"{type_.name}.{name}")
-        value = row.c[column]
+        value: ColumnElement[Any] = row.c[column]
         if isinstance(value.type, DateTime):
             value = sqljson.timestamp(value)
         if isinstance(declared.spec, Personal):
@@ -226,6 +226,7 @@ class Builder:
                     )
                 )
             elif name == "totalCount":
+                assert total is not None  # counted above when selected
                 pairs.append((response_key, total))
             else:
                 raise Unsupported(f"{connection_type.name}.{name}")

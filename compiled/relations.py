@@ -212,4 +212,4 @@ def relation_json(
     build = BUILDERS.get(type(declared.spec))
     if build is None:
         raise Unsupported(type(declared.spec).__name__)
-    return build(b, declared.spec, row, field_def, nodes, declared)  # type: ignore[no-any-return]
+    return build(b, declared.spec, row, field_def, nodes, declared)

@@ -73,4 +73,4 @@ def root_json(b: Builder, name: str, nodes: list[FieldNode]) -> ColumnElement[An
     build = ROOT_BUILDERS.get(type(declared.spec)) if declared is not None else None
     if declared is None or build is None:
         raise Unsupported(name)
-    return build(b, declared.spec, query_type.fields[name], nodes, declared)  # type: ignore[no-any-return]
+    return build(b, declared.spec, query_type.fields[name], nodes, declared)

@@ -65,7 +65,7 @@ async def load_node(info: Info, global_id: str) -> Node | None:
     type_name, key = decoded
     if type_name != "Region" and decode_int_id(global_id, type_name) is None:
         raise GraphQLError(f"{global_id!r} is not a valid ID.")
-    return await NODE_TYPES[type_name].load(info, key)  # type: ignore[attr-defined, no-any-return]
+    return await NODE_TYPES[type_name].load(info, key)  # type: ignore[attr-defined]
 
 
 @strawberry.type

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from functools import cache
 from typing import Any, ClassVar
 
 import strawberry
@@ -60,7 +59,8 @@ class RowObject:
 
     @classmethod
     def from_row(cls, row: Any) -> Any:
-        return cls(row=row, **{name: getattr(row, col) for name, col in _columns(cls)})  # type: ignore[call-arg]
+        values = {name: getattr(row, col) for name, col in _columns(cls)}
+        return cls(row=row, **values)  # type: ignore[call-arg]
 
     @classmethod
     async def load(cls, info: Info, key: Any) -> Any:
@@ -69,15 +69,20 @@ class RowObject:
         return cls.from_row(row) if row else None
 
 
-@cache
+_COLUMNS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
 def _columns(cls: type) -> tuple[tuple[str, str], ...]:
     """(attribute, column) of the plain fields of a strawberry type."""
-    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
-    return tuple(
-        (f.python_name, f.metadata.get(COLUMN, f.python_name))
-        for f in definition.fields
-        if f.base_resolver is None and not is_private(f.type)
-    )
+    found = _COLUMNS.get(cls)
+    if found is None:
+        definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+        found = _COLUMNS[cls] = tuple(
+            (f.python_name, f.metadata.get(COLUMN, f.python_name))
+            for f in definition.fields
+            if f.base_resolver is None and not is_private(f.type)
+        )
+    return found
 
 
 def column(name: str, **options: Any) -> Any:
