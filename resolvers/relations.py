@@ -100,7 +100,8 @@ class Personal:
 
 @dataclass(frozen=True)
 class Lookup:
-    """One row of `loader` by the key `key(**arguments)` (null when there is none)."""
+    """One row of `loader` by the key `key(**arguments)` (null when there is none);
+    `loader` is the answering type's `key_loader` (the resolver path calls its `load`)."""
 
     loader: type[RowByKeyLoader]
     key: Callable[..., Hashable]

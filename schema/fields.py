@@ -185,8 +185,8 @@ def _listing(spec: Listing) -> Callable[..., Any]:
 
 def _lookup(spec: Lookup) -> Callable[..., Any]:
     async def resolve(self: Any, info: Info, **arguments: Any) -> Any:
-        row = await info.context.loader(spec.loader).load(spec.key(**arguments))
-        return None if row is None else _row_class(info).from_row(row)
+        # Through the type's own load (its key_loader is the spec's loader).
+        return await _row_class(info).load(info, spec.key(**arguments))
 
     return _with_arguments(resolve, spec.key, paged=False)
 
