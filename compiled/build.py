@@ -7,10 +7,10 @@ its parent's row, built from the loader query that the resolver path runs in bat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType
+from graphql import FieldNode, GraphQLField, GraphQLObjectType
 from graphql.execution.values import get_argument_values
 from sqlalchemy import (
     ColumnElement,
@@ -28,7 +28,9 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import DateTime
 
 from compiled import sqljson
-from compiled.collect import Document, collect, sub_selections
+from compiled.collect import Document, Unsupported, collect, named_type, sub_selections
+from compiled.declared import SchemaMap
+from compiled.relations import relation_json
 from core.context import Caller
 from core.permissions import personal_scope
 from core.settings import Settings
@@ -36,19 +38,11 @@ from db.columns import table_of
 from db.regions import Region as RegionRow
 from db.rules import masked
 from resolvers.pagination import Ordering, decode_cursor
+from resolvers.relations import Personal
+
+__all__ = ["Builder", "Unsupported", "named_type"]
 
 regions = table_of(RegionRow)
-
-
-class Unsupported(Exception):
-    """Something the compiler leaves to the resolver path (which also reports errors)."""
-
-
-def named_type(field: GraphQLField) -> Any:
-    t = field.type
-    while isinstance(t, (GraphQLNonNull, GraphQLList)):
-        t = t.of_type
-    return t
 
 
 @dataclass
@@ -56,10 +50,7 @@ class Builder:
     doc: Document
     caller: Caller
     settings: Settings
-    # (type name, field name) -> relation spec; set by compiled.relations.
-    relations: dict[tuple[str, str], Any] = field(default_factory=dict)
-    # Type name -> (key column name, personal field names) of row types.
-    row_types: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    schema_map: SchemaMap  # what the schema declares of each field (compiled.declared)
 
     def args(self, field_def: GraphQLField, nodes: list[FieldNode]) -> dict[str, Any]:
         return get_argument_values(field_def, nodes[0], self.doc.variables)
@@ -86,29 +77,33 @@ class Builder:
         field_def: GraphQLField,
         nodes: list[FieldNode],
     ) -> ColumnElement[Any]:
-        spec = self.relations.get((type_.name, name))
-        if spec is not None:
-            return spec.build(self, row, field_def, nodes)
-        key_column, personal = self.row_types.get(type_.name, ("id", frozenset()))
-        if name == "id":
-            return sqljson.global_id(type_.name, row.c[key_column])
-        column = python_name(type_, name)
+        if name == "id" and type_.name in self.schema_map.nodes:
+            loader = self.schema_map.nodes[type_.name]
+            return sqljson.global_id(type_.name, row.c[loader.key.key])
+        declared = self.schema_map.field(type_.name, name)
+        if declared is None:
+            raise Unsupported(f"{type_.name}.{name}")
+        if declared.spec is not None and not isinstance(declared.spec, Personal):
+            return relation_json(self, declared, row, field_def, nodes)
+        column = declared.column or declared.field.python_name
         if column not in row.c:
             raise Unsupported(f"{type_.name}.{name}")
-        value = row.c[column]
+        value: ColumnElement[Any] = row.c[column]
         if isinstance(value.type, DateTime):
             value = sqljson.timestamp(value)
-        if column in personal:
-            return self.personal(row, value)
+        if isinstance(declared.spec, Personal):
+            return self.personal(row.c[declared.spec.locality], value)
         return value
 
-    def personal(self, row: FromClause, value: ColumnElement[Any]) -> ColumnElement[Any]:
+    def personal(
+        self, locality: ColumnElement[Any], value: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
         """Personal data as the rule of core.permissions.personal_scope lets the caller see it,
         by the lineage of the person's locality."""
         scope = personal_scope(self.caller)
         if scope.everywhere or scope.nowhere:
             return masked(scope, null(), value)
-        lineage = select(regions.c.lineage).where(regions.c.code == row.c.locality_code)
+        lineage = select(regions.c.lineage).where(regions.c.code == locality)
         return masked(scope, lineage.scalar_subquery(), value)
 
     # ------------------------------------------------------------------ connections
@@ -231,6 +226,7 @@ class Builder:
                     )
                 )
             elif name == "totalCount":
+                assert total is not None  # counted above when selected
                 pairs.append((response_key, total))
             else:
                 raise Unsupported(f"{connection_type.name}.{name}")
@@ -294,29 +290,3 @@ def _single_table(source: Select[Any]) -> Table | None:
 
 def _row_key(table: Table) -> ColumnElement[Any]:
     return table.primary_key.columns[0]
-
-
-def as_input(input_class: type[Any], value: dict[str, Any] | None) -> Any:
-    """A strawberry input object from graphql-core's coerced dict (GraphQL field names)."""
-    if value is None:
-        return None
-    definition = input_class.__strawberry_definition__
-    names = {f.graphql_name or to_camel(f.python_name): f.python_name for f in definition.fields}
-    return input_class(**{names[k]: v for k, v in value.items() if k in names})
-
-
-def python_name(type_: GraphQLObjectType, name: str) -> str:
-    """The attribute (and column) name behind a GraphQL field: strawberry's python_name."""
-    definition = type_.extensions.get("strawberry-definition")
-    if definition is not None:
-        for f in definition.fields:
-            if f.graphql_name == name or (
-                f.graphql_name is None and to_camel(f.python_name) == name
-            ):
-                return str(f.python_name)
-    return name
-
-
-def to_camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.title() for p in rest)

@@ -9,6 +9,9 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -16,6 +19,17 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_directive_values
 from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
+
+
+class Unsupported(Exception):
+    """Something the compiler leaves to the resolver path (which also reports errors)."""
+
+
+def named_type(field: GraphQLField) -> Any:
+    t = field.type
+    while isinstance(t, (GraphQLNonNull, GraphQLList)):
+        t = t.of_type
+    return t
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from compiled import sqljson
 from compiled.build import Builder, Unsupported
 from compiled.collect import Document, collect
-from compiled.relations import RELATIONS, ROW_TYPES
-from compiled.roots import ROOTS
+from compiled.declared import schema_map
+from compiled.roots import root_json
 from core.context import Caller, Context
 from service.errors import masked_error
 from service.faults import is_unavailable
@@ -109,7 +109,7 @@ def build_statement(
     context: Context,
 ) -> Any:
     doc = Document(schema, prepared.fragments, variables)
-    builder = Builder(doc, context.caller, context.settings, RELATIONS, ROW_TYPES)
+    builder = Builder(doc, context.caller, context.settings, schema_map(schema))
     query_type = schema.query_type
     assert query_type is not None
     pairs: list[tuple[str, ColumnElement[Any]]] = []
@@ -118,10 +118,7 @@ def build_statement(
         if name == "__typename":
             pairs.append((response_key, sqljson.string("Query")))
             continue
-        root = ROOTS.get(name)
-        if root is None:
-            raise Unsupported(name)
-        pairs.append((response_key, root(builder, query_type.fields[name], nodes)))
+        pairs.append((response_key, root_json(builder, name, nodes)))
     return select(cast(sqljson.build_object(pairs), Text))
 
 

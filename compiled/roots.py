@@ -1,4 +1,6 @@
-"""The root fields the compiled path answers, each from the loader query its resolver runs."""
+"""The root fields of Query the compiled path answers: those whose field declares a root
+spec (resolvers.relations: Lookup, Listing, NodeById), from the loader query its resolver
+runs."""
 
 from __future__ import annotations
 
@@ -6,90 +8,69 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import FieldNode, GraphQLField
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Integer, func, select
 
-from compiled.build import Builder, Unsupported, as_input, named_type
-from compiled.relations import NODES, deputy_args
-from resolvers import changes, deputies, groups, regions, stations
+from compiled.build import Builder
+from compiled.collect import Unsupported, named_type
+from compiled.declared import Declared
 from resolvers.ids import decode_id, decode_int_id
-from schema.deputies import deputy_order, deputy_spec
-from schema.stations import StationFilter, station_extra
+from resolvers.relations import Listing, Lookup, NodeById
 
-RootBuilder = Callable[[Builder, GraphQLField, list[FieldNode]], ColumnElement[Any]]
+RootBuilder = Callable[[Builder, Any, GraphQLField, list[FieldNode], Declared], Any]
 
 
-def _region(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
-    code = b.args(field, nodes)["code"].strip()
-    row = regions.RegionByCodeLoader.query.subquery()
+def _lookup(
+    b: Builder, spec: Lookup, field: GraphQLField, nodes: list[FieldNode], declared: Declared
+) -> ColumnElement[Any]:
+    key = spec.key(**b.schema_map.arguments(declared, b.args(field, nodes)))
+    row = spec.loader.query.subquery()
     return (
         select(b.object_json(named_type(field), row, nodes))
-        .where(row.c.code == code)
+        .where(row.c[spec.loader.key.key] == key)
         .scalar_subquery()
     )
 
 
 def _node_json(b: Builder, global_id: str, nodes: list[FieldNode]) -> ColumnElement[Any]:
     decoded = decode_id(global_id)
-    if decoded is None or decoded[0] not in NODES:
+    if decoded is None or decoded[0] not in b.schema_map.nodes:
         raise Unsupported("id")  # the resolver path reports the invalid ID
     type_name, key = decoded
-    if type_name != "Region" and decode_int_id(global_id, type_name) is None:
+    loader = b.schema_map.nodes[type_name]
+    if isinstance(loader.key.type, Integer) and decode_int_id(global_id, type_name) is None:
         raise Unsupported("id")
-    loader = NODES[type_name]
     row = loader.query.subquery()
     runtime = b.doc.schema.get_type(type_name)
     value = b.object_json(runtime, row, nodes)  # type: ignore[arg-type]
-    match = row.c[loader.key.key] == (key if type_name == "Region" else int(key))
-    return select(value).where(match).scalar_subquery()
+    return select(value).where(row.c[loader.key.key] == loader.key_of(key)).scalar_subquery()
 
 
-def _node(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
-    return _node_json(b, b.args(field, nodes)["id"], nodes)
-
-
-def _nodes(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
-    return func.json_build_array(*(_node_json(b, i, nodes) for i in b.args(field, nodes)["ids"]))
-
-
-def _deputies(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
+def _node(
+    b: Builder, spec: NodeById, field: GraphQLField, nodes: list[FieldNode], _: Declared
+) -> ColumnElement[Any]:
     args = b.args(field, nodes)
-    f, order_input = deputy_args(args)
-    spec, order = deputy_spec(f), deputy_order(order_input)
-    any_status = f is None or f.status is None
-    source = changes.deputy_changes_query(spec, args.get("updatedSince"), any_status)
-    ordering = deputies.ordering(order, spec)
+    if spec.many:
+        return func.json_build_array(*(_node_json(b, i, nodes) for i in args["ids"]))
+    return _node_json(b, args["id"], nodes)
+
+
+def _listing(
+    b: Builder, spec: Listing, field: GraphQLField, nodes: list[FieldNode], declared: Declared
+) -> ColumnElement[Any]:
+    args = b.args(field, nodes)
+    source, ordering = spec.query(**b.schema_map.arguments(declared, args))
     return b.connection_json(named_type(field), source, ordering, args, nodes)
 
 
-def _regions(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
-    args = b.args(field, nodes)
-    source = regions.region_search_query(args.get("level"), args.get("search"))
-    return b.connection_json(named_type(field), source, regions.BY_CODE, args, nodes)
+ROOT_BUILDERS: dict[type, RootBuilder] = {Lookup: _lookup, NodeById: _node, Listing: _listing}
 
 
-def _stations(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
-    args = b.args(field, nodes)
-    kinds, min_stars = station_extra(as_input(StationFilter, args.get("filter")))
-    source = changes.station_changes_query(
-        args.get("regionCode"), kinds, min_stars, args.get("updatedSince")
-    )
-    return b.connection_json(named_type(field), source, stations.BY_ID, args, nodes)
-
-
-def _groups(b: Builder, field: GraphQLField, nodes: list[FieldNode]) -> ColumnElement[Any]:
-    args = b.args(field, nodes)
-    source = changes.group_changes_query(
-        args.get("regionCode"), args.get("kind"), args.get("updatedSince")
-    )
-    return b.connection_json(named_type(field), source, groups.BY_ID, args, nodes)
-
-
-ROOTS: dict[str, RootBuilder] = {
-    "region": _region,
-    "node": _node,
-    "nodes": _nodes,
-    "deputies": _deputies,
-    "regions": _regions,
-    "stations": _stations,
-    "groups": _groups,
-}
+def root_json(b: Builder, name: str, nodes: list[FieldNode]) -> ColumnElement[Any]:
+    """The JSON of the root field `name` of Query, or Unsupported."""
+    query_type = b.doc.schema.query_type
+    assert query_type is not None
+    declared = b.schema_map.field(query_type.name, name)
+    build = ROOT_BUILDERS.get(type(declared.spec)) if declared is not None else None
+    if declared is None or build is None:
+        raise Unsupported(name)
+    return build(b, declared.spec, query_type.fields[name], nodes, declared)

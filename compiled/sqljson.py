@@ -52,7 +52,7 @@ def build_object(pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[A
     return func.json_build_object(*args)
 
 
-EMPTY_ARRAY = literal_column("'[]'::json")
+EMPTY_ARRAY: ColumnElement[Any] = literal_column("'[]'::json")
 
 
 def timestamp(value: ColumnElement[Any]) -> ColumnElement[Any]:

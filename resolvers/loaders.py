@@ -11,7 +11,7 @@ from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import Column, ColumnElement, Integer, Select
 from sqlalchemy.engine import Row
 
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
@@ -30,7 +30,12 @@ class RowByKeyLoader(Loader):
     """One row (or None) per key: `SELECT ... WHERE key IN (...)`."""
 
     query: ClassVar[Select[Any]]
-    key: ClassVar[ColumnElement[Any]]
+    key: ClassVar[Column[Any]]
+
+    @classmethod
+    def key_of(cls, given: Any) -> Hashable:
+        """The key as the column holds it, from an ID's text (or the key itself)."""
+        return int(given) if isinstance(cls.key.type, Integer) else given
 
     async def batch_load_fn(self, keys: Sequence[Hashable]) -> list[Row[Any] | None]:
         rows = (await self.context.db.execute(self.query.where(self.key.in_(keys)))).all()
@@ -42,7 +47,7 @@ class RowsByKeyLoader(Loader):
     """A list of rows per key, in the query's order."""
 
     query: ClassVar[Select[Any]]
-    key: ClassVar[ColumnElement[Any]]
+    key: ClassVar[Column[Any]]
 
     async def batch_load_fn(self, keys: Sequence[Hashable]) -> list[list[Row[Any]]]:
         rows = (await self.context.db.execute(self.query.where(self.key.in_(keys)))).all()

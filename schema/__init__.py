@@ -10,12 +10,14 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from resolvers.relations import NodeById
 from schema import enums as _enums  # noqa: F401  (registers the enums before types use them)
 from schema.activities import Activity, ActivityQuery
 from schema.attendance import Attendance, Meeting
 from schema.committees import Committee, Congress, Term
 from schema.contacts import ContactAssignment
 from schema.deputies import Deputy, DeputyQuery, Mandate
+from schema.fields import declared
 from schema.groups import DeputyGroup, GroupQuery
 from schema.mutations.activities import ActivityMutation
 from schema.mutations.attendance import AttendanceMutation
@@ -69,11 +71,13 @@ async def load_node(info: Info, global_id: str) -> Node | None:
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Fetch any object by its global ID.")
+    @declared(NodeById(), description="Fetch any object by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await load_node(info, id)
 
-    @strawberry.field(description="Fetch objects by global IDs; null for each one not found.")
+    @declared(
+        NodeById(many=True), description="Fetch objects by global IDs; null for each one not found."
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         # Wait for every load before raising, so none runs on after the request ends.
         found = await asyncio.gather(*(load_node(info, i) for i in ids), return_exceptions=True)

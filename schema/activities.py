@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -11,13 +11,24 @@ from strawberry.types import Info
 
 from db.activities import ActivityKind
 from resolvers import activities as resolve
-from schema.committees import Congress
+from resolvers.committees import CongressByIdLoader
+from resolvers.groups import GroupByIdLoader
+from resolvers.regions import RegionByCodeLoader
+from resolvers.relations import LevelCounts, ToMany, ToOne
 from schema.counts import LevelCount, level_counts
-from schema.deputies import Deputy
-from schema.groups import DeputyGroup
+from schema.fields import relation
 from schema.node import Node
 from schema.pagination import Connection, page_args_for, to_connection
 from schema.regions import Region
+
+if TYPE_CHECKING:
+    from schema.committees import Congress
+    from schema.deputies import Deputy
+    from schema.groups import DeputyGroup
+
+CongressRef = Annotated["Congress", strawberry.lazy("schema.committees")]
+DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
+GroupRef = Annotated["DeputyGroup", strawberry.lazy("schema.groups")]
 
 strawberry.enum(
     ActivityKind,
@@ -33,60 +44,30 @@ class Activity(Node):
     title: str
     start_date: date
     end_date: date
-    id_: strawberry.Private[int]
-    organizer_congress_id: strawberry.Private[int]
-    group_id: strawberry.Private[int | None]
-    region_code: strawberry.Private[str]
-
-    @classmethod
-    def from_row(cls, row: Any) -> Activity:
-        return cls(
-            node_key=row.id,
-            id_=row.id,
-            kind=row.kind,
-            title=row.title,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            organizer_congress_id=row.organizer_congress_id,
-            group_id=row.group_id,
-            region_code=row.region_code,
-        )
+    organizer: CongressRef = relation(
+        ToOne(CongressByIdLoader, "organizer_congress_id"),
+        description="The congress whose standing committee (or presidium) organised it.",
+    )
+    group: GroupRef | None = relation(
+        ToOne(GroupByIdLoader, "group_id"),
+        description="The deputy group it was held through, if any.",
+    )
+    region: Region = relation(
+        ToOne(RegionByCodeLoader, "region_code"), description="Where it took place."
+    )
+    participants: list[DeputyRef] = relation(
+        ToMany(resolve.ParticipantsByActivityLoader, "id"),
+        description="The deputies who took part, by name.",
+    )
+    participant_count_by_level: list[LevelCount] = relation(
+        LevelCounts(resolve.ParticipantCountByLevelLoader, "id"),
+        description="Person-times (人次) by the level of the mandate each deputy took part under.",
+    )
 
     @classmethod
     async def load(cls, info: Info, key: str | int) -> Activity | None:
         row = await info.context.loader(resolve.ActivityByIdLoader).load(int(key))
         return cls.from_row(row) if row else None
-
-    @strawberry.field(
-        description="The congress whose standing committee (or presidium) organised it."
-    )
-    async def organizer(self, info: Info) -> Congress:
-        found = await Congress.load(info, self.organizer_congress_id)
-        assert found is not None
-        return found
-
-    @strawberry.field(description="The deputy group it was held through, if any.")
-    async def group(self, info: Info) -> DeputyGroup | None:
-        return await DeputyGroup.load(info, self.group_id) if self.group_id else None
-
-    @strawberry.field(description="Where it took place.")
-    async def region(self, info: Info) -> Region:
-        found = await Region.load(info, self.region_code)
-        assert found is not None
-        return found
-
-    @strawberry.field(description="The deputies who took part, by name.")
-    async def participants(self, info: Info) -> list[Deputy]:
-        rows = await info.context.loader(resolve.ParticipantsByActivityLoader).load(self.id_)
-        return [Deputy.from_row(r) for r in rows]
-
-    @strawberry.field(
-        description="Person-times (人次) by the level of the mandate each deputy took part under."
-    )
-    async def participant_count_by_level(self, info: Info) -> list[LevelCount]:
-        return level_counts(
-            await info.context.loader(resolve.ParticipantCountByLevelLoader).load(self.id_)
-        )
 
 
 def check_dates(start: date | None, end: date | None) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from resolvers.ids import decode_id, decode_int_id, encode_id
+from schema.fields import RowObject
 
 __all__ = ["Node", "decode_id", "decode_int_id", "encode_id"]
 
 
 @strawberry.interface(description="An object with a global ID, fetchable with Query.node.")
-class Node:
-    # Each implementing type sets this to the key its ID encodes (a code or a row id).
-    node_key: strawberry.Private[object]
+class Node(RowObject):
+    row: strawberry.Private[Any]
 
     @strawberry.field(description="Opaque global ID.")
     def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id(type(self).__name__, self.node_key))
+        return strawberry.ID(encode_id(type(self).__name__, getattr(self.row, self.key_column())))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -145,7 +146,7 @@ async def _composition(
         return await compute.composition_for(
             info.context.db,
             info.context.caller,
-            region.lineage,
+            region.row.lineage,
             (scope or RegionScope.CONGRESSES).value,
             as_of,
             by_child=by_child,
@@ -154,7 +155,7 @@ async def _composition(
         raise _refused(bad) from None
 
 
-async def _children(info: Info, figures: dict[str, object]) -> list[Region]:
+async def _children(info: Info, figures: Mapping[str, object]) -> list[Region]:
     regions = [await Region.load(info, code) for code in sorted(figures)]
     return [r for r in regions if r is not None]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -11,10 +11,21 @@ from strawberry.types import Info
 
 from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome, SuggestionStatus
 from resolvers import suggestions as resolve
-from schema.committees import Committee, Congress, Term
-from schema.deputies import Deputy
+from resolvers.committees import CommitteeByIdLoader, CongressByIdLoader, TermByIdLoader
+from resolvers.deputies import DeputyByIdLoader
+from resolvers.relations import ToMany, ToOne
+from schema.fields import RowObject, relation
 from schema.node import Node, decode_int_id
 from schema.pagination import Connection, page_args_for, to_connection
+
+if TYPE_CHECKING:
+    from schema.committees import Committee, Congress, Term
+    from schema.deputies import Deputy
+
+CongressRef = Annotated["Congress", strawberry.lazy("schema.committees")]
+TermRef = Annotated["Term", strawberry.lazy("schema.committees")]
+CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees")]
+DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
 
 strawberry.enum(
     SuggestionStatus,
@@ -36,44 +47,21 @@ strawberry.enum(HandlerRole, description="LEAD: 主办; CO: 协办.")
 class SuggestionCategory(Node):
     code: str = strawberry.field(description="'05' for a category, '05.02' for a subcategory.")
     name: str
-    id_: strawberry.Private[int]
-    congress_id: strawberry.Private[int]
-    parent_id: strawberry.Private[int | None]
-
-    @classmethod
-    def from_row(cls, row: Any) -> SuggestionCategory:
-        return cls(
-            node_key=row.id,
-            id_=row.id,
-            code=row.code,
-            name=row.name,
-            congress_id=row.congress_id,
-            parent_id=row.parent_id,
-        )
+    parent: SuggestionCategory | None = relation(ToOne(resolve.CategoryByIdLoader, "parent_id"))
+    children: list[SuggestionCategory] = relation(
+        ToMany(resolve.CategoriesByParentLoader, "id"),
+        description="The subcategories, in code order.",
+    )
+    congress: CongressRef = relation(ToOne(CongressByIdLoader, "congress_id"))
 
     @classmethod
     async def load(cls, info: Info, key: str | int) -> SuggestionCategory | None:
         row = await info.context.loader(resolve.CategoryByIdLoader).load(int(key))
         return cls.from_row(row) if row else None
 
-    @strawberry.field
-    async def parent(self, info: Info) -> SuggestionCategory | None:
-        return await SuggestionCategory.load(info, self.parent_id) if self.parent_id else None
-
-    @strawberry.field(description="The subcategories, in code order.")
-    async def children(self, info: Info) -> list[SuggestionCategory]:
-        rows = await info.context.loader(resolve.CategoriesByParentLoader).load(self.id_)
-        return [SuggestionCategory.from_row(r) for r in rows]
-
-    @strawberry.field
-    async def congress(self, info: Info) -> Congress:
-        found = await Congress.load(info, self.congress_id)
-        assert found is not None
-        return found
-
 
 @strawberry.type(description="One handling unit's part in a suggestion (承办单位).")
-class SuggestionHandler:
+class SuggestionHandler(RowObject):
     unit: str
     role: HandlerRole
     assigned_on: date
@@ -82,17 +70,7 @@ class SuggestionHandler:
     )
     replied_on: date | None
     outcome: SuggestionOutcome | None
-
-    @classmethod
-    def from_row(cls, row: Any) -> SuggestionHandler:
-        return cls(
-            unit=row.unit,
-            role=row.role,
-            assigned_on=row.assigned_on,
-            reply_due=row.reply_due,
-            replied_on=row.replied_on,
-            outcome=row.outcome,
-        )
+    row: strawberry.Private[Any]
 
     @strawberry.field(
         description="Past replyDue without a reply (as of today, or as of the end of asOf)."
@@ -105,22 +83,14 @@ class SuggestionHandler:
     description="重点督办: a suggestion picked for supervised handling, with the committee "
     "that supervises it."
 )
-class KeySupervision:
+class KeySupervision(RowObject):
     since: date
-    committee_id: strawberry.Private[int]
-    leader_id: strawberry.Private[int | None]
-
-    @strawberry.field
-    async def committee(self, info: Info) -> Committee:
-        found = await Committee.load(info, self.committee_id)
-        assert found is not None
-        return found
-
-    @strawberry.field(
-        description="The standing-committee leader who leads the supervision, if any."
+    row: strawberry.Private[Any]
+    committee: CommitteeRef = relation(ToOne(CommitteeByIdLoader, "committee_id"))
+    leader: DeputyRef | None = relation(
+        ToOne(DeputyByIdLoader, "leader_id"),
+        description="The standing-committee leader who leads the supervision, if any.",
     )
-    async def leader(self, info: Info) -> Deputy | None:
-        return await Deputy.load(info, self.leader_id) if self.leader_id else None
 
 
 @strawberry.type(description="代表建议: raised by a lead deputy with co-signers.")
@@ -137,77 +107,29 @@ class Suggestion(Node):
         description="The lead deputy's rating of the handling, once given."
     )
     rated_on: date | None = strawberry.field(description="When the rating closed it.")
-    id_: strawberry.Private[int]
-    congress_id: strawberry.Private[int]
-    term_id: strawberry.Private[int]
-    category_id: strawberry.Private[int]
-    lead_id: strawberry.Private[int]
+    congress: CongressRef = relation(ToOne(CongressByIdLoader, "congress_id"))
+    term: TermRef = relation(ToOne(TermByIdLoader, "term_id"))
+    category: SuggestionCategory = relation(ToOne(resolve.CategoryByIdLoader, "category_id"))
+    lead: DeputyRef = relation(ToOne(DeputyByIdLoader, "lead_id"))
+    cosigners: list[DeputyRef] = relation(ToMany(resolve.CosignersBySuggestionLoader, "id"))
+    handlers: list[SuggestionHandler] = relation(
+        ToMany(resolve.HandlersBySuggestionLoader, "id"),
+        description="The lead unit first, then the co-handlers.",
+    )
+    key_supervision: KeySupervision | None = relation(
+        ToOne(resolve.SupervisionBySuggestionLoader, "id")
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Suggestion:
-        return cls(
-            node_key=row.id,
-            id_=row.id,
-            number=row.number,
-            title=row.title,
-            submitted_on=row.submitted_on,
-            during_session=row.during_session,
-            status=SuggestionStatus(row.status),
-            satisfaction=row.satisfaction,
-            rated_on=row.rated_on,
-            congress_id=row.congress_id,
-            term_id=row.term_id,
-            category_id=row.category_id,
-            lead_id=row.lead_id,
-        )
+        found: Suggestion = super().from_row(row)
+        found.status = SuggestionStatus(row.status)  # derived in SQL as its label
+        return found
 
     @classmethod
     async def load(cls, info: Info, key: str | int) -> Suggestion | None:
         row = await info.context.loader(resolve.SuggestionByIdLoader).load(int(key))
         return cls.from_row(row) if row else None
-
-    @strawberry.field
-    async def congress(self, info: Info) -> Congress:
-        found = await Congress.load(info, self.congress_id)
-        assert found is not None
-        return found
-
-    @strawberry.field
-    async def term(self, info: Info) -> Term:
-        found = await Term.load(info, self.term_id)
-        assert found is not None
-        return found
-
-    @strawberry.field
-    async def category(self, info: Info) -> SuggestionCategory:
-        found = await SuggestionCategory.load(info, self.category_id)
-        assert found is not None
-        return found
-
-    @strawberry.field
-    async def lead(self, info: Info) -> Deputy:
-        found = await Deputy.load(info, self.lead_id)
-        assert found is not None
-        return found
-
-    @strawberry.field
-    async def cosigners(self, info: Info) -> list[Deputy]:
-        rows = await info.context.loader(resolve.CosignersBySuggestionLoader).load(self.id_)
-        return [Deputy.from_row(r) for r in rows]
-
-    @strawberry.field(description="The lead unit first, then the co-handlers.")
-    async def handlers(self, info: Info) -> list[SuggestionHandler]:
-        rows = await info.context.loader(resolve.HandlersBySuggestionLoader).load(self.id_)
-        return [SuggestionHandler.from_row(r) for r in rows]
-
-    @strawberry.field
-    async def key_supervision(self, info: Info) -> KeySupervision | None:
-        row = await info.context.loader(resolve.SupervisionBySuggestionLoader).load(self.id_)
-        if row is None:
-            return None
-        return KeySupervision(
-            since=row.since, committee_id=row.committee_id, leader_id=row.leader_id
-        )
 
 
 @strawberry.input

@@ -35,7 +35,7 @@ class VoterContact(Node):
     @classmethod
     def from_row(cls, row: Any) -> VoterContact:
         return cls(
-            node_key=row.id,
+            row=row,
             pseudonym=row.pseudonym,
             community=row.community,
             since=row.since,
