@@ -38,7 +38,7 @@ from core.settings import Settings
 from db.session import RequestDatabase
 from db.write_scope import REGION_LINEAGES, SCOPE_DDL, SCOPE_TABLE
 from service import imports_deputies, imports_links
-from service.auth import AuthError, authenticate, unauthenticated
+from service.auth import AuthError, bearer_auth, request_caller, unauthenticated
 from service.import_columns import (
     KINDS,
     BadFile,
@@ -335,7 +335,7 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
         try:
             # The token first, as on every surface (service.auth); who may write, as the
             # mutations decide it (core.permissions.can_write).
-            caller = await authenticate(settings, db, request.headers.get("authorization"))
+            caller = request_caller(request)
             if not can_write(caller):
                 if caller.role == "anonymous":
                     raise AuthError(NEEDS_A_WRITER)
@@ -378,7 +378,12 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
         )
 
     return [
-        Route("/imports/{kind}", upload, methods=["POST"]),
+        Route(
+            "/imports/{kind}",
+            upload,
+            methods=["POST"],
+            middleware=[bearer_auth(settings, database)],
+        ),
         Route("/imports/{kind}/template.{fmt}", download),
     ]
 

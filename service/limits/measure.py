@@ -1,41 +1,10 @@
-"""Request cost limits: tokens, depth, aliases, page sizes and a computed cost.
-
-`check_limits` applies all of them to a parsed document; the strawberry extensions from
-`limit_extensions` call it before validation, and any other execution path (such as a
-compiled SQL path) calls it to refuse exactly the same requests.
-
-How the numbers are counted:
-
-- document size: the `query` string's UTF-8 bytes, checked first: nothing larger is lexed.
-- tokens: GraphQL lexical tokens (names, punctuation, values) and comments, which cost the
-  lexer as much; checked before parsing too, so a huge document is refused without being
-  parsed, and the parse itself is given the same bound (graphql-core's `max_tokens`).
-- depth: levels of nested selection sets below the root fields: `{ region { name } }` has
-  depth 1. `ofType` does not count: the introspection query follows type wrappers through
-  a chain of `ofType` fields that never fans out.
-- aliases: aliased fields in the operation, a fragment counted each time it is spread.
-- page size: `first` at most `max_page_size`, and `nodes(ids:)` at most as many IDs.
-- cost: the sum, over every list in the selection tree, of the number of items it may
-  return multiplied by those of the lists it sits in. A field with a `first` argument (a
-  connection) returns `first` items (literal or variable; `default_page_size` when not
-  given); the `nodes`/`edges` of a connection are that same list, not counted again.
-  `nodes(ids:)` returns one item per ID. Any other list of objects (`mandates`,
-  `members`, `ancestors`, `terms`, ...) counts as LIST_ESTIMATE items; `__schema.types` as
-  the number of types in the schema. Scalars and single objects cost nothing themselves.
-  E.g. `regions(first: 100) { nodes { children(first: 50) { nodes { ancestors { name } } } } }`
-  costs 100 + 100*50 + 100*50*10 = 55,100.
-- strings: every string value, literal or in the variables, is refused if it holds a NUL
-  character (PostgreSQL cannot store one) or is longer than `max_string_length`; a string
-  given as (or inside) a `search` argument or input field, longer than `max_search_length`.
-"""
+"""The walk that measures an operation: its depth, aliases, page sizes and cost (how they
+are counted: service.limits)."""
 
 from __future__ import annotations
 
-import copy
-import inspect
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
-from functools import partial
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -52,7 +21,6 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
-    Node,
     NullValueNode,
     OperationDefinitionNode,
     OperationType,
@@ -64,92 +32,16 @@ from graphql import (
     get_nullable_type,
     is_composite_type,
     is_list_type,
-    parse,
     value_from_ast_untyped,
 )
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
-from strawberry import Schema
-from strawberry.extensions import DisableIntrospection, SchemaExtension
 
 from core.settings import Settings, get_settings
-from service.errors import error_extensions, log_client_errors
-from service.input_checks import (
-    check_document_size,
-    count_tokens,
-    document_tokens,
-    string_errors,
-)
+from service.limits.budgets import Limits, limit_error
 
 # Items assumed for a list field that has no `first` (mandates, members, ancestors, ...):
 # most hold a handful of rows, a few dozens; ten keeps nesting two of them cheap.
 LIST_ESTIMATE = 10
-
-# graphql-core 3.3 bounds the source's length in the parse itself; 3.2 has no such option.
-_PARSE_TAKES_SOURCE_LENGTH = "max_source_length" in inspect.signature(parse).parameters
-
-# Before parsing, tokens are counted up to this many times the limit, so that the error
-# can say by how much a document is over without lexing all of a huge one.
-TOKEN_COUNT_REACH = 10
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The budgets, read from Settings (a field missing there keeps the default here)."""
-
-    max_tokens: int = 2000
-    max_depth: int = 12
-    max_aliases: int = 30
-    max_cost: int = 50_000
-    max_page_size: int = 100
-    default_page_size: int = 20
-    introspection: bool = True
-    max_document_bytes: int = 65_536
-    max_string_length: int = 10_000
-    max_search_length: int = 200
-
-    @classmethod
-    def from_settings(cls, settings: Settings | None) -> Limits:
-        if settings is None:
-            return cls()
-        values: dict[str, Any] = {f.name: getattr(settings, f.name, f.default) for f in fields(cls)}
-        return cls(**values)
-
-
-def _limit_error(code: str, message: str, nodes: Sequence[Node] | None = None) -> GraphQLError:
-    return GraphQLError(message, nodes=nodes, extensions={"code": code})
-
-
-def token_limit_error(tokens: int, limit: int, *, at_least: bool = False) -> GraphQLError:
-    more = "more than " if at_least else ""
-    return _limit_error(
-        "TOKEN_LIMIT",
-        f"Query has {more}{tokens} tokens, exceeding the limit of {limit} "
-        f"(by {more}{tokens - limit}): send a shorter query or split it.",
-    )
-
-
-def depth_limit_error(depth: int, limit: int) -> GraphQLError:
-    return _limit_error(
-        "DEPTH_LIMIT",
-        f"Query depth {depth} exceeds the limit of {limit} (by {depth - limit}): "
-        "ask for fewer nested levels.",
-    )
-
-
-def alias_limit_error(aliases: int, limit: int) -> GraphQLError:
-    return _limit_error(
-        "ALIAS_LIMIT",
-        f"Query uses {aliases} aliases, exceeding the limit of {limit} "
-        f"(by {aliases - limit}): split it into several requests.",
-    )
-
-
-def cost_limit_error(cost: int, limit: int) -> GraphQLError:
-    return _limit_error(
-        "COST_LIMIT",
-        f"Query cost {cost} exceeds the limit of {limit} (by {cost - limit}): "
-        "lower `first` in nested lists.",
-    )
 
 
 @dataclass(frozen=True)
@@ -335,7 +227,7 @@ class _OperationMeasure:
         cap = self.limits.max_page_size
         if first > cap:
             self.page_errors.append(
-                _limit_error(
+                limit_error(
                     "PAGE_SIZE_LIMIT",
                     f"`first` may be at most {cap} (got {first}) on `{node.name.value}`, "
                     f"{first - cap} over the cap: page with `after`.",
@@ -353,7 +245,7 @@ class _OperationMeasure:
         cap = self.limits.max_page_size
         if count > cap:
             self.page_errors.append(
-                _limit_error(
+                limit_error(
                     "PAGE_SIZE_LIMIT",
                     f"`ids` may list at most {cap} IDs (got {count}) on `{node.name.value}`, "
                     f"{count - cap} over the cap: ask in several requests.",
@@ -446,111 +338,3 @@ def query_cost(
         Limits.from_settings(settings),
     )
     return measure.cost
-
-
-def check_limits(
-    schema: object | None,
-    document: DocumentNode,
-    variables: Mapping[str, Any] | None,
-    operation_name: str | None,
-    settings: Settings | None,
-) -> list[GraphQLError]:
-    """Every limit this module enforces, applied to a parsed document; [] when within them.
-
-    `schema` is a strawberry Schema or a graphql-core GraphQLSchema; `variables` are the
-    request's raw variables. All violations are reported together.
-    """
-    limits = Limits.from_settings(settings)
-    errors: list[GraphQLError] = []
-    tokens = document_tokens(document)
-    if tokens > limits.max_tokens:
-        errors.append(token_limit_error(tokens, limits.max_tokens))
-    errors.extend(string_errors(document, variables, limits))
-    measure, page_errors = measure_document(schema, document, variables, operation_name, limits)
-    if measure.depth > limits.max_depth:
-        errors.append(depth_limit_error(measure.depth, limits.max_depth))
-    if measure.aliases > limits.max_aliases:
-        errors.append(alias_limit_error(measure.aliases, limits.max_aliases))
-    errors.extend(page_errors)
-    if measure.cost > limits.max_cost:
-        errors.append(cost_limit_error(measure.cost, limits.max_cost))
-    return errors
-
-
-class RequestLimits(SchemaExtension):
-    """Refuses over-limit requests before they are validated or run."""
-
-    def __init__(self, *, settings: Settings) -> None:
-        self.settings = settings
-        self.limits = Limits.from_settings(settings)
-
-    def on_operation(self) -> Iterator[None]:
-        # graphql-core's own bounds on the parse, comments counted (behind the checks of
-        # on_parse, which refuse with clearer errors first).
-        options: dict[str, Any] = self.execution_context.parse_options  # type: ignore[assignment]
-        options["max_tokens"] = self.limits.max_tokens
-        if _PARSE_TAKES_SOURCE_LENGTH:
-            options["max_source_length"] = self.limits.max_document_bytes
-        yield
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.graphql_document is None and context.query:
-            too_large = check_document_size(context.query, self.limits.max_document_bytes)
-            if too_large is not None:
-                raise too_large
-            limit = self.limits.max_tokens
-            reach = limit * TOKEN_COUNT_REACH
-            tokens = count_tokens(context.query, stop_after=reach)
-            if tokens > limit:
-                # Raised from a hook, the error becomes the request's only error.
-                raise token_limit_error(min(tokens, reach), limit, at_least=tokens > reach)
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.pre_execution_errors is None:
-            errors = check_limits(
-                context.schema, document, context.variables, context.operation_name, self.settings
-            )
-            if errors:
-                # Set before validation, they also spare running the (costlier) rules.
-                context.pre_execution_errors = errors
-        yield
-
-
-def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Strawberry extensions enforcing the limits (and switching introspection off if asked)."""
-    extensions: list[Callable[[], SchemaExtension]] = [partial(RequestLimits, settings=settings)]
-    if not Limits.from_settings(settings).introspection:
-        extensions.append(DisableIntrospection)
-    return extensions
-
-
-def guard_schema(schema: Schema, settings: Settings) -> Schema:
-    """`schema` with error masking (outermost, so it sees every error) and the limits.
-
-    A shallow copy: the cached schema stays as it is for printing the SDL and for apps
-    with other settings.
-    """
-    guarded = copy.copy(schema)
-    guarded.extensions = (
-        *error_extensions(settings),
-        *schema.extensions,
-        *limit_extensions(settings),
-    )
-    # Strawberry logs every error at ERROR with its stack (and a timed-out statement's SQL
-    # once per field): the client's mistakes go on one INFO line instead, and our failures
-    # are logged once per cause by the masking.
-    guarded.process_errors = _log_errors  # type: ignore[method-assign]
-    guarded.registry_guarded = True  # type: ignore[attr-defined]
-    return guarded
-
-
-def _log_errors(errors: list[GraphQLError], execution_context: Any = None) -> None:
-    try:
-        operation = execution_context.operation_name if execution_context else None
-    except Exception:  # a document without a usable operation
-        operation = None
-    log_client_errors(errors, operation)
