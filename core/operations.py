@@ -4,7 +4,6 @@ the logs and metrics, the compiled path and strawberry alike."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from graphql import (
@@ -24,7 +23,7 @@ class PreparedOperation:
     operation: OperationDefinitionNode | None = None  # the one that runs, when it is known
     parse_error: GraphQLError | None = None
     errors: tuple[GraphQLError, ...] = ()
-    fragments: Mapping[str, FragmentDefinitionNode] = field(default_factory=dict)
+    fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict)
 
     @property
     def runnable(self) -> bool:

@@ -40,7 +40,7 @@ from service.export_streams import ExportPool
 from service.exports import report_routes
 from service.fast_lane import FastLane
 from service.faults import FaultMiddleware, with_fault_handling
-from service.front import guard_schema
+from service.front import front_of, guard_schema
 from service.graphiql import graphiql_page, static_mount
 from service.health import ReadinessPool, health_routes
 from service.http_errors import HTTP_ERROR_HANDLERS
@@ -87,7 +87,8 @@ class RegistryGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.database = database
         # The compiled path reads the same prepared operations as strawberry (service.front).
-        self.compiled = CompiledPath(self.schema._schema, self.schema.front)
+        front = front_of(self.schema)
+        self.compiled = CompiledPath(front.schema, front)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our offline GraphiQL (vendored assets, example tabs) instead of strawberry's CDN page.

@@ -1,4 +1,4 @@
-"""The front of a GraphQL request: its document parsed once and validated once, the limits
+"""The front of a GraphQL request (see the package's doc for the limits): its document parsed once and validated once, the limits
 included, into the one PreparedOperation (core.operations) that the logs and metrics, the
 compiled path and strawberry all read.
 
@@ -7,7 +7,7 @@ compiled path and strawberry all read.
   so is lexed again to say by how much. Documents keep their locations: the errors of
   validation and execution point into the text.
 - validate: the specification's rules (and strawberry's, and no introspection when it is
-  off) with the limits' (service.limits.rules) in one graphql-core validation.
+  off) with the limits' (service.front.rules) in one graphql-core validation.
 - cache: the parse and the specification's verdict by the document's text, within a
   budget of characters; the limits' verdict by the text, the operation name and the
   variables (the cost counts `first: $n`), as a digest. A document sent again is neither
@@ -41,9 +41,9 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from core.operations import PreparedOperation, choose_operation, fragments_of
 from core.settings import Settings
 from service.errors import PARSE_FAILED, error_extensions, give_code, log_client_errors
+from service.front.budgets import TOKEN_COUNT_REACH, Limits, token_limit_error
+from service.front.rules import RequestInputs, limit_rules, without_gate
 from service.input_checks import check_document_size, count_tokens
-from service.limits.budgets import TOKEN_COUNT_REACH, Limits, token_limit_error
-from service.limits.rules import RequestInputs, limit_rules, without_gate
 from service.observability.requests import current_request
 
 MAX_CACHED_QUERY = 20_000  # characters; longer documents are parsed each time, never kept
@@ -246,6 +246,13 @@ def guard_schema(schema: Schema, settings: Settings) -> Schema:
     guarded.registry_guarded = True  # type: ignore[attr-defined]
     guarded.front = front  # type: ignore[attr-defined]
     return guarded
+
+
+def front_of(schema: object) -> OperationFront:
+    """The OperationFront of a schema guard_schema made."""
+    front = getattr(schema, "front", None)
+    assert isinstance(front, OperationFront), "a schema guard_schema made"
+    return front
 
 
 def _log_errors(errors: list[GraphQLError], execution_context: Any = None) -> None:

@@ -1,9 +1,13 @@
-"""Request cost limits: tokens, depth, aliases, page sizes and a computed cost.
+"""The front of a GraphQL request: its one parse and one validation, the request limits
+among the rules (prepare: OperationFront, the cache, strawberry's hooks; rules: the
+limits as validation rules; measure: the walk that measures an operation; budgets: the
+limits and their errors).
 
-They are checked once per request, by the front (service.front): the size before the
-text is lexed, the tokens by the parse itself (graphql-core's `max_tokens`), the others
-as validation rules in the one validation of the document (service.limits.rules), so
-that both read paths, the WebSocket included, refuse exactly the same requests.
+The limits: tokens, depth, aliases, page sizes and a computed cost. They are checked
+once per request: the size before the text is lexed, the tokens by the parse itself
+(graphql-core's `max_tokens`), the others as validation rules in the one validation of
+the document (service.front.rules), so that both read paths, the WebSocket included,
+refuse exactly the same requests.
 
 How the numbers are counted:
 
@@ -33,38 +37,6 @@ How the numbers are counted:
 
 from __future__ import annotations
 
-from service.limits.budgets import (
-    TOKEN_COUNT_REACH,
-    Limits,
-    alias_limit_error,
-    cost_limit_error,
-    depth_limit_error,
-    token_limit_error,
-)
-from service.limits.measure import LIST_ESTIMATE, Measure, measure_document, query_cost
-from service.limits.rules import check_limits, limit_rules
+from service.front.prepare import OperationFront, PreparedOperations, front_of, guard_schema
 
-
-def __getattr__(name: str) -> object:
-    # guard_schema lives with the front (service.front), which imports this package.
-    if name == "guard_schema":
-        from service.front import guard_schema
-
-        return guard_schema
-    raise AttributeError(name)
-
-
-__all__ = [
-    "LIST_ESTIMATE",
-    "TOKEN_COUNT_REACH",
-    "Limits",
-    "Measure",
-    "alias_limit_error",
-    "check_limits",
-    "cost_limit_error",
-    "depth_limit_error",
-    "limit_rules",
-    "measure_document",
-    "query_cost",
-    "token_limit_error",
-]
+__all__ = ["OperationFront", "PreparedOperations", "front_of", "guard_schema"]

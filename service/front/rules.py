@@ -19,15 +19,15 @@ from graphql.validation import ASTValidationRule, ValidationContext
 from graphql.validation.validate import ValidationAbortedError
 
 from core.settings import Settings
-from service.input_checks import document_tokens, string_errors
-from service.limits.budgets import (
+from service.front.budgets import (
     Limits,
     alias_limit_error,
     cost_limit_error,
     depth_limit_error,
     token_limit_error,
 )
-from service.limits.measure import Measure, measure_document
+from service.front.measure import Measure, measure_document
+from service.input_checks import document_tokens, string_errors
 
 
 class LimitsExceeded(ValidationAbortedError):
@@ -56,6 +56,7 @@ class RequestInputs:
 
 class _LimitRule(ASTValidationRule):
     inputs: ClassVar[RequestInputs]
+    context: ValidationContext  # validate() gives an executable document's context
 
     def errors(self) -> list[GraphQLError]:
         raise NotImplementedError

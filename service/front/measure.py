@@ -1,5 +1,5 @@
 """The walk that measures an operation: its depth, aliases, page sizes and cost (how they
-are counted: service.limits)."""
+are counted: service.front)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from graphql import (
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 
 from core.settings import Settings, get_settings
-from service.limits.budgets import Limits, limit_error
+from service.front.budgets import Limits, limit_error
 
 # Items assumed for a list field that has no `first` (mandates, members, ancestors, ...):
 # most hold a handful of rows, a few dozens; ten keeps nesting two of them cheap.
