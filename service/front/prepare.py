@@ -106,6 +106,18 @@ _last: ContextVar[tuple[OperationFront, bytes, PreparedOperation] | None] = Cont
 )
 
 
+def _without_back_links(document: DocumentNode) -> DocumentNode:
+    """`document` with its token chain linked one way only: a chain linked both ways is a
+    reference cycle, which only the (rarely run: service.app) cyclic collector frees, so
+    a burst of large documents would stay in memory long after it. Nothing reads `prev`
+    once the parse is done (error locations come from the source)."""
+    token = document.loc.start_token if document.loc is not None else None
+    while token is not None:
+        token.prev = None
+        token = token.next
+    return document
+
+
 class OperationFront:
     """Prepares the operations of one schema under one set of limits (see the module's doc)."""
 
@@ -171,7 +183,7 @@ class OperationFront:
             return _Parsed(None, too_large)
         limit = self.limits.max_tokens
         try:
-            return _Parsed(parse(query, max_tokens=limit), None)
+            return _Parsed(_without_back_links(parse(query, max_tokens=limit)), None)
         except GraphQLSyntaxError as error:
             if "tokens. Parsing aborted." not in error.message:
                 # Coded here: raised from a hook, it skips the masking that codes the rest.
