@@ -1,5 +1,6 @@
-"""Run an operation on the compiled path: parse and validate once per document, build one
-SQL statement for the whole operation, and splice PostgreSQL's JSON into the response."""
+"""Run an operation on the compiled path: from the request's prepared operation (parsed
+and validated once, the limits included, by the service's front), build one SQL
+statement for the whole operation, and splice PostgreSQL's JSON into the response."""
 
 from __future__ import annotations
 
@@ -8,18 +9,13 @@ import hashlib
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from graphql import (
-    DocumentNode,
-    FragmentDefinitionNode,
-    GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    parse,
-    validate,
 )
 from graphql.execution.values import get_variable_values
 from sqlalchemy import ColumnElement, Text, cast, select
@@ -31,74 +27,31 @@ from compiled.collect import Document, collect
 from compiled.declared import schema_map
 from compiled.roots import root_json
 from core.context import Caller, Context
-from service.errors import masked_error
-from service.faults import is_unavailable
-from service.input_checks import check_document_size, count_tokens
-from service.limits import check_limits
+from core.operations import PreparedOperation
+from db.faults import is_unavailable
+from db.masking import masked_error
 
 log = logging.getLogger(__name__)
 DIALECT = asyncpg_dialect()
 
 
-@dataclass(frozen=True)
-class Prepared:
-    document: DocumentNode
-    fragments: dict[str, FragmentDefinitionNode]
+# What build_statement reads of a document: its fragments (core.operations).
+Prepared = PreparedOperation
 
-
-MAX_CACHED_QUERY = 20_000  # characters; longer documents are parsed each time, never kept
 MAX_CACHED_BODY = 40_000  # bytes of a request whose plan is kept
-# What the caches may hold in all, whatever the requests: documents by the characters of
-# their text (a parsed document without locations takes a few times that), plans by the
-# characters of their SQL and parameters.
-DOCUMENT_CACHE_CHARS = 4_000_000
+# What the plans may hold in all, whatever the requests: the characters of their SQL and
+# parameters.
 PLAN_CACHE_CHARS = 64_000_000
 
 
-class DocumentCache:
-    """Parsed and validated documents by their text (validation does not depend on variables)."""
+class OperationSource(Protocol):
+    """The front that prepares a request's operation (service.front.OperationFront)."""
 
-    def __init__(
-        self, schema: GraphQLSchema, size: int = 512, budget: int = DOCUMENT_CACHE_CHARS
-    ) -> None:
-        self.schema = schema
-        self.size = size
-        self.budget = budget
-        self.held = 0  # characters of the documents kept
-        self.entries: OrderedDict[str, Prepared | None] = OrderedDict()
+    documents: Any  # its cache of parsed documents
 
-    def get(self, query: str, max_tokens: int | None = None) -> Prepared | None:
-        if query in self.entries:
-            self.entries.move_to_end(query)
-            return self.entries[query]
-        prepared: Prepared | None = None
-        try:
-            # Without locations: no token chain is kept with the document (the resolver
-            # path, which reports errors with their locations, parses for itself).
-            document = parse(query, no_location=True, max_tokens=max_tokens)
-        except GraphQLError:
-            document = None
-        if document is not None and not validate(self.schema, document):
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            prepared = Prepared(document, fragments)
-        if len(query) <= MAX_CACHED_QUERY:
-            self.entries[query] = prepared
-            self.held += len(query)
-        while self.entries and (len(self.entries) > self.size or self.held > self.budget):
-            dropped, _ = self.entries.popitem(last=False)
-            self.held -= len(dropped)
-        return prepared
-
-
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name:
-        operations = [o for o in operations if o.name and o.name.value == name]
-    return operations[0] if len(operations) == 1 else None
+    def prepare(
+        self, query: str, operation_name: str | None, variables: object
+    ) -> PreparedOperation: ...
 
 
 def build_statement(
@@ -193,9 +146,10 @@ class PlanCache:
 
 
 class CompiledPath:
-    def __init__(self, schema: GraphQLSchema) -> None:
+    def __init__(self, schema: GraphQLSchema, front: OperationSource) -> None:
         self.schema = schema
-        self.documents = DocumentCache(schema)
+        self.front = front
+        self.documents = front.documents
         self.plans = PlanCache()
 
     async def run(self, raw: bytes, context: Context) -> bytes | None:
@@ -227,34 +181,23 @@ class CompiledPath:
         return b'{"data":' + data.encode() + b"}"
 
     def plan(self, body: dict[str, Any], context: Context) -> Plan | None:
-        """Validate, check the limits and compile; None when the resolver path must answer."""
-        query: str = body["query"]
-        # Too large or too many tokens (comments too): not even parsed here, and the
-        # resolver path refuses it with the same errors as any other request.
-        if check_document_size(query, context.settings.max_document_bytes) is not None:
-            return None
-        limit = context.settings.max_tokens
-        if count_tokens(query, stop_after=limit) > limit:
-            return None
-        prepared = self.documents.get(query, max_tokens=limit)
-        if prepared is None:
-            return None
-        operation = _operation(prepared.document, body.get("operationName"))
-        if operation is None or operation.operation is not OperationType.QUERY:
-            return None
+        """Compile the request's query; None when the resolver path must answer (a refusal,
+        a mutation, a field the builder does not know)."""
+        name = body.get("operationName")
         inputs = body.get("variables") or {}
-        if not isinstance(inputs, dict):
+        if not isinstance(inputs, dict) or not isinstance(name, str | None):
             return None
-        if check_limits(
-            self.schema, prepared.document, inputs, body.get("operationName"), context.settings
-        ):
+        prepared = self.front.prepare(body["query"], name, inputs)
+        operation = prepared.operation
+        if not prepared.runnable or operation is None:
             return None  # the resolver path refuses it with the same errors
+        if operation.operation is not OperationType.QUERY:
+            return None
         variables = get_variable_values(self.schema, operation.variable_definitions or (), inputs)
         if isinstance(variables, list):
             return None
-        name = body.get("operationName") or (operation.name.value if operation.name else None)
         try:
             statement = build_statement(self.schema, prepared, operation, variables, context)
         except (Unsupported, sqljson.TooWide):
             return None
-        return to_plan(statement, name or "anonymous")
+        return to_plan(statement, prepared.operation_name(name))

@@ -26,13 +26,8 @@ from core.settings import Settings, get_settings
 from db.engine import create_engine, create_read_pool, statement_count
 from db.session import RequestDatabase
 from schema import build_schema
-from service.auth import (
-    AuthError,
-    authenticate,
-    caller_from_header,
-    ensure_not_revoked,
-    unauthenticated,
-)
+from service.auth import bearer_auth, request_caller
+from service.body_limits import buffered_body
 from service.bulk_export import export_routes
 from service.errors import (
     BAD_REQUEST,
@@ -44,12 +39,12 @@ from service.errors import (
 from service.export_streams import ExportPool
 from service.exports import report_routes
 from service.fast_lane import FastLane
-from service.faults import FaultMiddleware, is_unavailable, with_fault_handling
+from service.faults import FaultMiddleware, with_fault_handling
+from service.front import front_of, guard_schema
 from service.graphiql import graphiql_page, static_mount
 from service.health import ReadinessPool, health_routes
 from service.http_errors import HTTP_ERROR_HANDLERS
 from service.imports import import_routes
-from service.limits import guard_schema
 from service.live import LiveGraphQL, live_routes
 from service.observability import (
     ObservabilityMiddleware,
@@ -91,7 +86,9 @@ class RegistryGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.database = database
-        self.compiled = CompiledPath(self.schema._schema)
+        # The compiled path reads the same prepared operations as strawberry (service.front).
+        front = front_of(self.schema)
+        self.compiled = CompiledPath(front.schema, front)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our offline GraphiQL (vendored assets, example tabs) instead of strawberry's CDN page.
@@ -140,11 +137,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
             await db.close()
 
     async def _respond(self, request: Any, db: RequestDatabase, root_value: Any) -> Any:
-        try:
-            caller = await authenticate(self.settings, db, request.headers.get("authorization"))
-        except AuthError as refused:
-            return unauthenticated(refused, graphql=True)
-        context = Context(self.settings, db, caller)
+        context = Context(self.settings, db, request_caller(request))
         compiled = await self._try_compiled(request, context)
         if compiled is not None:
             return Response(compiled, media_type="application/json")
@@ -156,35 +149,8 @@ class RegistryGraphQL(GraphQL[Context, None]):
             return None
         if not request.headers.get("content-type", "").startswith("application/json"):
             return None
-        return await self.compiled.run(await request.body(), context)
-
-    async def answer_from_cache(
-        self, raw: bytes, authorization: str | None
-    ) -> tuple[bytes, str] | None:
-        """The answer to a request whose plan is cached (service.fast_lane), or None to send
-        the request through the whole stack (no plan yet, or a refusal to explain: the stack
-        answers it with service.auth.unauthenticated). service.auth's two halves, apart: the
-        plan's key needs the caller, and a request without a plan pays no revocation lookup."""
-        try:
-            caller = caller_from_header(self.settings, authorization)
-        except AuthError:
-            return None
-        plan = self.compiled.plans.get(self.compiled.plans.key(raw, caller))
-        if plan is None:
-            return None
-        db = self.database()
-        try:
-            await ensure_not_revoked(db, caller)
-            data = await self.compiled.execute(plan, Context(self.settings, db, caller))
-            return data, plan.operation
-        except AuthError:
-            return None
-        except Exception as exc:
-            if is_unavailable(exc):
-                return None  # the stack answers 503 with Retry-After
-            raise
-        finally:
-            await db.close()
+        body = buffered_body(request.scope)
+        return await self.compiled.run(body if body is not None else await request.body(), context)
 
 
 def create_app(
@@ -246,7 +212,16 @@ def create_app(
     graphql = RegistryGraphQL(settings, database or pooled)
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                graphql,
+                methods=["GET", "POST"],
+                # The caller first; then repeated reads answered from their plans.
+                middleware=[
+                    bearer_auth(settings, database or pooled, graphql=True),
+                    Middleware(FastLane, graphql=graphql),
+                ],
+            ),
             *live_routes(live),
             *health_routes(database or pooled, settings, readiness_pool),
             metrics_route(lambda: state.get("engine"), lambda: state.get("reads")),
@@ -259,19 +234,8 @@ def create_app(
         # No plain-text 404/405: a coded JSON answer like every other.
         exception_handlers=HTTP_ERROR_HANDLERS,
         middleware=[
-            # Outermost first. Repeated reads are answered from their plans before the rest.
-            Middleware(
-                FastLane,
-                graphql=graphql,
-                observer=ObservabilityMiddleware(
-                    None,
-                    settings=settings,
-                    engine=lambda: state.get("engine"),
-                    reads=lambda: state.get("reads"),
-                ),
-                max_body_bytes=settings.max_graphql_body_bytes,
-            ),
-            # Every other answer, a 503 or a 413 included, is logged and counted.
+            # Outermost first.
+            # Every answer, a 503, a 413 or a 401 included, is logged and counted.
             Middleware(
                 ObservabilityMiddleware,
                 settings=settings,
@@ -279,7 +243,8 @@ def create_app(
                 reads=lambda: state.get("reads"),
             ),
             Middleware(FaultMiddleware, settings=settings),
-            # Rosters are larger than any GraphQL request: /imports/ limits its own bodies.
+            # The body read once, kept for its readers (service.body_limits.BODY). Rosters
+            # are larger than any GraphQL request: /imports/ limits its own bodies.
             Middleware(
                 BodyLimitMiddleware,
                 max_bytes=settings.max_body_bytes,

@@ -5,24 +5,17 @@ with 401 so that a client never silently falls back to anonymous access. Every t
 an id (jti), by which it is revoked; a revocation holds on every process within a second
 (`is_revoked`, `_Revocations`).
 
-The rule is stated here once and every surface uses it: `authenticate()` (the token, then
-its revocation) gives the Caller or raises AuthError (a stable `code`, a sentence safe to
-show), and `unauthenticated()` turns an AuthError into the one 401 answer (`WWW-Authenticate:
-Bearer`, the code in the body: GraphQL's error list for /graphql, `{"error", "code"}` for
-the CSV, export and import routes). Subscriptions send the same code and sentence as a
-GraphQL error (service.live). Only the fast lane (service.fast_lane, via
-RegistryGraphQL.answer_from_cache) runs the two halves apart, `caller_from_header()` then
-`ensure_not_revoked()`: its plan key needs the caller's role, and a request without a plan
-must not pay a revocation lookup that the stack then repeats.
-
-Why not Starlette's AuthenticationMiddleware: the fast lane answers ahead of the middleware
-stack, so it would still need this function (two paths for one rule); a middleware would
-refuse a bad token on every path, /healthz, /metrics and static files included, which take
-no token today; its single `on_error` answer cannot give GraphQL and the other routes their
-own body shapes without dispatching on the path; the revocation lookup needs a database
-connection the middleware would take besides the route's own; and a subscription's token
-arrives in connection_init, which no HTTP middleware sees. A plain function each route
-calls first keeps one rule without those costs.
+The rule is stated here once and every HTTP surface has it run ahead of itself, by
+Starlette's AuthenticationMiddleware with `BearerTokens` as its backend (`bearer_auth()`,
+on each route that takes a token: /graphql with its fast lane, the CSV reports, exports
+and imports; /healthz, /metrics and static files take none): the token, then its
+revocation, give the Caller, which the route reads from the request's scope
+(`request_caller()`); a refused token (AuthError, a stable `code` and a sentence safe to
+show) is the one 401 answer of `unauthenticated()` (`WWW-Authenticate: Bearer`, the code in
+the body: GraphQL's error list for /graphql, `{"error", "code"}` for the other routes).
+Subscriptions authenticate in connection_init, which no HTTP middleware sees, with the
+same `authenticate()` and send the same code and sentence as a GraphQL error
+(service.live).
 """
 
 from __future__ import annotations
@@ -30,10 +23,20 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import jwt
-from starlette.responses import JSONResponse
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+)
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse, Response
 
 from core.context import Caller
 from core.settings import Settings
@@ -43,7 +46,7 @@ ROLES = ("viewer", "editor", "admin")
 ALGORITHM = "HS256"
 
 
-class AuthError(Exception):
+class AuthError(AuthenticationError):
     """A token that cannot be accepted; the message is safe to show, the code is stable."""
 
     code = "UNAUTHENTICATED"
@@ -269,3 +272,61 @@ def token_id(settings: Settings, token: str) -> str:
     if not isinstance(claims.get("jti"), str) or not claims["jti"]:
         raise jwt.MissingRequiredClaimError("jti")
     return claims["jti"]
+
+
+# ---------------------------------------------------------------- the middleware
+
+
+class CallerUser(BaseUser):
+    """Starlette's user of a request: the Caller its token names (anonymous without one)."""
+
+    def __init__(self, caller: Caller) -> None:
+        self.caller = caller
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.caller.role != "anonymous"
+
+    @property
+    def display_name(self) -> str:
+        return self.caller.subject
+
+
+class BearerTokens(AuthenticationBackend):
+    """The token and then its revocation, once per request, ahead of the route."""
+
+    def __init__(self, settings: Settings, database: Callable[[], RequestDatabase]) -> None:
+        self.settings = settings
+        self.database = database
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser]:
+        caller = caller_from_header(self.settings, conn.headers.get("authorization"))
+        if caller.token_id is not None:
+            db = self.database()  # (a connection only for a lookup the listener cannot spare)
+            try:
+                await ensure_not_revoked(db, caller)
+            finally:
+                await db.close()
+        return AuthCredentials([caller.role]), CallerUser(caller)
+
+
+def bearer_auth(
+    settings: Settings, database: Callable[[], RequestDatabase], *, graphql: bool = False
+) -> Middleware:
+    """The authentication of a route (Route(..., middleware=[bearer_auth(...)]))."""
+
+    def refuse(_: HTTPConnection, refused: AuthenticationError) -> Response:
+        assert isinstance(refused, AuthError)
+        return unauthenticated(refused, graphql=graphql)
+
+    return Middleware(
+        AuthenticationMiddleware, backend=BearerTokens(settings, database), on_error=refuse
+    )
+
+
+def request_caller(conn: HTTPConnection) -> Caller:
+    """The caller bearer_auth found for this request."""
+    user = conn.scope.get("user")
+    if not isinstance(user, CallerUser):
+        raise RuntimeError("the route is served without bearer_auth()")
+    return user.caller

@@ -9,6 +9,15 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY_BYTES = 1_048_576
+# Where the body read here is kept in the request's scope: its one buffer, which every
+# later reader (the fast lane, the compiled path, the GraphQL view) reads.
+BODY = "registry.body"
+
+
+def buffered_body(scope: Scope) -> bytes | None:
+    """The request's body as BodyLimitMiddleware read it, or None (a path it exempts)."""
+    body = scope.get(BODY)
+    return body if isinstance(body, bytes) else None
 
 
 def error_body(message: str, code: str) -> bytes:
@@ -22,7 +31,8 @@ _error_body = error_body
 class BodyLimitMiddleware:
     """Refuses a request body over `max_bytes` with 413, and a JSON body that is not one object.
 
-    The body is read here (at most `max_bytes` of it) and replayed to the app, so the limit
+    The body is read here (at most `max_bytes` of it), kept in the scope (`BODY`) and
+    replayed to the app from there, so the limit
     holds whether the client sends Content-Length or streams the body in chunks. A JSON body
     must be a single object: strawberry has operation batching (a JSON array) switched off
     and would answer a bare string or number with a 500.
@@ -130,6 +140,7 @@ class BodyLimitMiddleware:
                 )
                 return
 
+        scope[BODY] = body
         replayed = False
 
         async def replay() -> Message:

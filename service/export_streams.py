@@ -38,7 +38,7 @@ from bulk.popolo import stream_popolo
 from bulk.stream import FORMATS, begin_snapshot, stream_csv
 from core.settings import Settings
 from db.session import RequestDatabase
-from service.auth import AuthError, authenticate, unauthenticated
+from service.auth import bearer_auth, request_caller
 
 log = logging.getLogger("registry.exports")
 
@@ -260,9 +260,9 @@ def export_routes(
         code, name = request.path_params["code"].strip(), request.path_params["file"]
         # The checks on the request's connection (taken on first use), given back before
         # the stream starts; the token first, as on every surface (service.auth).
+        caller = request_caller(request)
         db = database()
         try:
-            caller = await authenticate(settings, db, request.headers.get("authorization"))
             if name not in FORMATS:
                 return _refused(404, "UNKNOWN_EXPORT", f"exports: {', '.join(FORMATS)}")
             if not REGION_CODE.fullmatch(code):
@@ -274,8 +274,6 @@ def export_routes(
             )
             if found.first() is None:
                 return _refused(404, "NOT_FOUND", f"no region with code {code!r}")
-        except AuthError as refused:
-            return unauthenticated(refused)
         finally:
             await db.close()
         media, kind = FORMATS[name]
@@ -321,6 +319,6 @@ def export_routes(
         return _refused(404, "UNKNOWN_EXPORT", "exports: /exports/{regionCode}/{file}")
 
     return [
-        Route("/exports/{code}/{file}", download),
+        Route("/exports/{code}/{file}", download, middleware=[bearer_auth(settings, database)]),
         Route("/exports/{rest:path}", no_such_export),
     ]

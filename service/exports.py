@@ -33,7 +33,7 @@ from resolvers import activities as activity_figures
 from resolvers import reports as compute
 from resolvers import suggestions as suggestion_figures
 from resolvers.ids import decode_int_id
-from service.auth import AuthError, authenticate, unauthenticated
+from service.auth import bearer_auth, request_caller
 
 regions = table_of(RegionRow)
 COMPOSITION_HEADER = ["level", "deputies", "female", "grassroots", "minority", "under40"]
@@ -329,16 +329,14 @@ def refusal(status: int, code: str, message: str) -> JSONResponse:
 def report_routes(settings: Settings, database: Callable[[], RequestDatabase]) -> list[Route]:
     async def download(request: Request) -> Response:
         # Authenticated exactly as /graphql (service.auth), before anything else is looked at.
+        caller = request_caller(request)
         db = database()  # (a connection only on first use)
         try:
-            caller = await authenticate(settings, db, request.headers.get("authorization"))
             name = request.path_params["report"]
             report = REPORTS.get(name)
             if report is None:
                 return refusal(404, "NOT_FOUND", f"No such report; reports: {', '.join(REPORTS)}.")
             header, rows = await report(db, Args.of(request, caller))
-        except AuthError as refused:
-            return unauthenticated(refused)
         except (BadArgument, compute.ReportArgumentError) as bad:
             return refusal(400, bad.code, str(bad))
         finally:
@@ -349,4 +347,4 @@ def report_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
 
-    return [Route("/reports/{report}.csv", download)]
+    return [Route("/reports/{report}.csv", download, middleware=[bearer_auth(settings, database)])]

@@ -31,8 +31,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from db.faults import describe, is_unavailable
 from db.session import RequestDatabase
-from service.faults import describe, is_unavailable, retry_after_header
+from service.faults import retry_after_header
 from service.observability import setting
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from bulk.problems import BadFile, column_of, line_of
 from core.permissions import can_write
 from core.settings import Settings
 from db.session import RequestDatabase
-from service.auth import AuthError, authenticate, unauthenticated
+from service.auth import AuthError, bearer_auth, request_caller, unauthenticated
 
 MAX_UPLOAD = 200 * 1024 * 1024
 BUSY_RETRY_AFTER_S = 30
@@ -116,7 +116,7 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
         try:
             # The token first, as on every surface (service.auth); who may write, as the
             # mutations decide it (core.permissions.can_write).
-            caller = await authenticate(settings, db, request.headers.get("authorization"))
+            caller = request_caller(request)
             if not can_write(caller):
                 if caller.role == "anonymous":
                     raise AuthError(NEEDS_A_WRITER)
@@ -159,7 +159,12 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
         )
 
     return [
-        Route("/imports/{kind}", upload, methods=["POST"]),
+        Route(
+            "/imports/{kind}",
+            upload,
+            methods=["POST"],
+            middleware=[bearer_auth(settings, database)],
+        ),
         Route("/imports/{kind}/template.{fmt}", download),
     ]
 

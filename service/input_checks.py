@@ -1,7 +1,7 @@
 """Checks of a request's text before it is parsed or run: the document's size, its tokens
 (comments included) and its string values (NUL characters, lengths).
 
-`service.limits` applies them with the other limits, on both read paths; see its doc for
+`service.front` applies them with the other limits, on both read paths; see its doc for
 how each is counted.
 """
 
@@ -33,8 +33,11 @@ from graphql.error import GraphQLSyntaxError
 
 
 class StringLimits(Protocol):
-    max_string_length: int
-    max_search_length: int
+    @property
+    def max_string_length(self) -> int: ...
+
+    @property
+    def max_search_length(self) -> int: ...
 
 
 def _limit_error(code: str, message: str) -> GraphQLError:
