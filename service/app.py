@@ -21,6 +21,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET
 
 from compiled.execute import CompiledPath
+from core.codes import Code
 from core.context import Context
 from core.settings import Settings, get_settings
 from db.engine import create_engine, create_read_pool, statement_count
@@ -65,7 +66,7 @@ RESOLVER_PATH_HEADER = "x-registry-path"
 
 
 # Codes of the HTTP-level refusals strawberry raises (bad JSON, a wrong method, ...).
-HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+HTTP_ERROR_CODES = {404: Code.NOT_FOUND, 405: Code.METHOD_NOT_ALLOWED}
 
 
 def http_only(schema: Any) -> Any:

@@ -38,6 +38,7 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
 
+from core.codes import Code
 from core.context import Caller
 from core.settings import Settings
 from db.session import RequestDatabase
@@ -49,7 +50,7 @@ ALGORITHM = "HS256"
 class AuthError(AuthenticationError):
     """A token that cannot be accepted; the message is safe to show, the code is stable."""
 
-    code = "UNAUTHENTICATED"
+    code = Code.UNAUTHENTICATED
 
 
 def unauthenticated(refused: AuthError, *, graphql: bool = False) -> JSONResponse:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.codes import Code
+
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 # Where the body read here is kept in the request's scope: its one buffer, which every
 # later reader (the fast lane, the compiled path, the GraphQL view) reads.
@@ -78,7 +80,7 @@ class BodyLimitMiddleware:
                 f"Request body exceeds the limit of {limit} bytes "
                 f"(more than {size} bytes were sent)."
             )
-        return _error_body(message, "BODY_TOO_LARGE")
+        return _error_body(message, Code.BODY_TOO_LARGE)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
@@ -92,7 +94,7 @@ class BodyLimitMiddleware:
                 size = int(declared)
             except ValueError:
                 await self._answer(
-                    send, 400, _error_body("Content-Length is not a number.", "BAD_REQUEST")
+                    send, 400, _error_body("Content-Length is not a number.", Code.BAD_REQUEST)
                 )
                 return
             if size > limit:
@@ -125,7 +127,7 @@ class BodyLimitMiddleware:
                     _error_body(
                         "Batched operations (a JSON array) are not supported: "
                         "send one operation per request.",
-                        "BATCH_NOT_SUPPORTED",
+                        Code.BATCH_NOT_SUPPORTED,
                     ),
                 )
                 return
@@ -135,7 +137,7 @@ class BodyLimitMiddleware:
                     400,
                     _error_body(
                         'The request body must be a JSON object such as {"query": "..."}.',
-                        "BAD_REQUEST",
+                        Code.BAD_REQUEST,
                     ),
                 )
                 return

@@ -36,6 +36,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from bulk.popolo import stream_popolo
 from bulk.stream import FORMATS, begin_snapshot, stream_csv
+from core.codes import Code
 from core.settings import Settings
 from db.session import RequestDatabase
 from service.auth import bearer_auth, request_caller
@@ -44,8 +45,8 @@ log = logging.getLogger("registry.exports")
 
 EXPORT_APPLICATION_NAME = "deputy-registry-export"
 RETRY_AFTER_SECONDS = 10
-TOO_MANY_EXPORTS = "TOO_MANY_EXPORTS"  # this client has its share running
-EXPORTS_BUSY = "EXPORTS_BUSY"  # every export place (or every anonymous one) is taken
+TOO_MANY_EXPORTS = Code.TOO_MANY_EXPORTS  # this client has its share running
+EXPORTS_BUSY = Code.EXPORTS_BUSY  # every export place (or every anonymous one) is taken
 
 # A division code: 6 digits (GB/T 2260), 9 for townships. Checked before any SQL, so that a
 # NUL byte or any other junk in the path is a 400, not a driver error.
@@ -264,16 +265,16 @@ def export_routes(
         db = database()
         try:
             if name not in FORMATS:
-                return _refused(404, "UNKNOWN_EXPORT", f"exports: {', '.join(FORMATS)}")
+                return _refused(404, Code.UNKNOWN_EXPORT, f"exports: {', '.join(FORMATS)}")
             if not REGION_CODE.fullmatch(code):
                 return _refused(
-                    400, "INVALID_REGION_CODE", "A region code is 6 digits (9 for a township)."
+                    400, Code.INVALID_REGION_CODE, "A region code is 6 digits (9 for a township)."
                 )
             found = await db.execute(
                 text("SELECT 1 FROM regions WHERE code = :code"), {"code": code}
             )
             if found.first() is None:
-                return _refused(404, "NOT_FOUND", f"no region with code {code!r}")
+                return _refused(404, Code.NOT_FOUND, f"no region with code {code!r}")
         finally:
             await db.close()
         media, kind = FORMATS[name]
@@ -316,7 +317,7 @@ def export_routes(
         )
 
     async def no_such_export(_: Request) -> Response:
-        return _refused(404, "UNKNOWN_EXPORT", "exports: /exports/{regionCode}/{file}")
+        return _refused(404, Code.UNKNOWN_EXPORT, "exports: /exports/{regionCode}/{file}")
 
     return [
         Route("/exports/{code}/{file}", download, middleware=[bearer_auth(settings, database)]),

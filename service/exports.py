@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from core.codes import Code
 from core.context import Caller
 from core.settings import Settings
 from db.activities import ActivityKind
@@ -54,7 +55,7 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class BadArgument(Exception):
-    def __init__(self, message: str, code: str = "INVALID_VALUE") -> None:
+    def __init__(self, message: str, code: str = Code.INVALID_VALUE) -> None:
         super().__init__(message)
         self.code = code
 
@@ -91,7 +92,7 @@ class Args:
     def required(self, name: str, what: str) -> str:
         value = self.optional(name)
         if value is None:
-            raise BadArgument(f"The argument {name!r} ({what}) is missing.", "MISSING_ARGUMENT")
+            raise BadArgument(f"The argument {name!r} ({what}) is missing.", Code.MISSING_ARGUMENT)
         return value
 
     def day(self, name: str) -> date:
@@ -112,7 +113,7 @@ class Args:
     def id(self, name: str, type_name: str) -> int:
         key = decode_int_id(self.required(name, f"a {type_name} ID"), type_name)
         if key is None:
-            raise BadArgument(f"{name!r} is not a {type_name} ID.", "NOT_FOUND")
+            raise BadArgument(f"{name!r} is not a {type_name} ID.", Code.NOT_FOUND)
         return key
 
     def scope(self) -> str:
@@ -149,7 +150,7 @@ async def _lineage(db: RequestDatabase, args: Args) -> list[str]:
     found = await db.execute(select(regions.c.lineage).where(regions.c.code == code))
     lineage = found.scalar_one_or_none()
     if lineage is None:
-        raise BadArgument(f"No region with code {code!r}.", "NOT_FOUND")
+        raise BadArgument(f"No region with code {code!r}.", Code.NOT_FOUND)
     return list(lineage)
 
 
@@ -335,7 +336,9 @@ def report_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
             name = request.path_params["report"]
             report = REPORTS.get(name)
             if report is None:
-                return refusal(404, "NOT_FOUND", f"No such report; reports: {', '.join(REPORTS)}.")
+                return refusal(
+                    404, Code.NOT_FOUND, f"No such report; reports: {', '.join(REPORTS)}."
+                )
             header, rows = await report(db, Args.of(request, caller))
         except (BadArgument, compute.ReportArgumentError) as bad:
             return refusal(400, bad.code, str(bad))

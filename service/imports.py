@@ -15,6 +15,7 @@ from bulk.columns import KINDS, template
 from bulk.files import sniff_format
 from bulk.importer import Importer, Limits, import_file, run_import
 from bulk.problems import BadFile, column_of, line_of
+from core.codes import Code
 from core.permissions import can_write
 from core.settings import Settings
 from db.session import RequestDatabase
@@ -52,7 +53,7 @@ async def _body(request: Request, deadline_s: float | None) -> bytes:
     except TimeoutError:
         # A client trickling its file keeps a place of the gate: not past the time limit.
         raise BadFile(
-            f"the file did not arrive within {deadline_s:g} s", "UPLOAD_TIMEOUT", 408
+            f"the file did not arrive within {deadline_s:g} s", Code.UPLOAD_TIMEOUT, 408
         ) from None
 
 
@@ -65,7 +66,7 @@ async def _read_body(request: Request) -> bytes:
             if size > MAX_UPLOAD:
                 raise BadFile(
                     f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB",
-                    "FILE_TOO_LARGE",
+                    Code.FILE_TOO_LARGE,
                     413,
                 )
             chunks.append(chunk)
@@ -73,7 +74,7 @@ async def _read_body(request: Request) -> bytes:
         # The client left before the end of its file: its doing, not our failure (no ERROR
         # record, no 500), and nothing has reached the database yet.
         raise BadFile(
-            "the upload ended before the whole file arrived", "UPLOAD_INCOMPLETE"
+            "the upload ended before the whole file arrived", Code.UPLOAD_INCOMPLETE
         ) from gone
     return b"".join(chunks)
 
@@ -102,7 +103,7 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
         if not gate.enter():
             return refusal(
                 "Other imports are running in this process; try again in a minute.",
-                "IMPORTS_BUSY",
+                Code.IMPORTS_BUSY,
                 429,
                 headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
             )
@@ -120,11 +121,11 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
             if not can_write(caller):
                 if caller.role == "anonymous":
                     raise AuthError(NEEDS_A_WRITER)
-                return refusal(NEEDS_A_WRITER, "FORBIDDEN", 403)
+                return refusal(NEEDS_A_WRITER, Code.FORBIDDEN, 403)
             kind = request.path_params["kind"]
             if kind not in KINDS:
                 return refusal(
-                    f"No import kind {kind!r}; kinds: {', '.join(KINDS)}.", "UNKNOWN_KIND", 404
+                    f"No import kind {kind!r}; kinds: {', '.join(KINDS)}.", Code.UNKNOWN_KIND, 404
                 )
             data = await _body(request, limits.time_limit_s)
             fmt = sniff_format(
@@ -149,7 +150,7 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
         kind, fmt = request.path_params["kind"], request.path_params["fmt"]
         if kind not in KINDS or fmt not in ("csv", "xlsx"):
             return refusal(
-                f"Templates: /imports/<{'|'.join(KINDS)}>/template.<csv|xlsx>.", "NOT_FOUND", 404
+                f"Templates: /imports/<{'|'.join(KINDS)}>/template.<csv|xlsx>.", Code.NOT_FOUND, 404
             )
         media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_TYPE
         return Response(

@@ -31,6 +31,8 @@ from graphql import (
 )
 from graphql.error import GraphQLSyntaxError
 
+from core.codes import Code
+
 
 class StringLimits(Protocol):
     @property
@@ -46,7 +48,7 @@ def _limit_error(code: str, message: str) -> GraphQLError:
 
 def document_size_error(size: int, limit: int) -> GraphQLError:
     return _limit_error(
-        "DOCUMENT_TOO_LARGE",
+        Code.DOCUMENT_TOO_LARGE,
         f"The GraphQL document has {size} bytes, exceeding the limit of {limit} "
         f"(by {size - limit}): send a shorter query (comments and whitespace count too).",
     )
@@ -105,7 +107,7 @@ SEARCH_NAMES = frozenset({"search"})
 
 def _nul_error(where: str) -> GraphQLError:
     return _limit_error(
-        "BAD_USER_INPUT",
+        Code.BAD_USER_INPUT,
         f"The string given for `{where}` contains a NUL character (U+0000), "
         "which is not accepted: remove it.",
     )
@@ -113,7 +115,7 @@ def _nul_error(where: str) -> GraphQLError:
 
 def _length_error(where: str, length: int, limit: int) -> GraphQLError:
     return _limit_error(
-        "STRING_TOO_LONG",
+        Code.STRING_TOO_LONG,
         f"The string given for `{where}` has {length} characters, exceeding the limit of "
         f"{limit} (by {length - limit}).",
     )

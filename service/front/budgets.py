@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import GraphQLError, Node
 
+from core.codes import Code
 from core.settings import Settings
 
 # Before parsing, tokens are counted up to this many times the limit, so that the error
@@ -45,7 +46,7 @@ def limit_error(code: str, message: str, nodes: Sequence[Node] | None = None) ->
 def token_limit_error(tokens: int, limit: int, *, at_least: bool = False) -> GraphQLError:
     more = "more than " if at_least else ""
     return limit_error(
-        "TOKEN_LIMIT",
+        Code.TOKEN_LIMIT,
         f"Query has {more}{tokens} tokens, exceeding the limit of {limit} "
         f"(by {more}{tokens - limit}): send a shorter query or split it.",
     )
@@ -53,7 +54,7 @@ def token_limit_error(tokens: int, limit: int, *, at_least: bool = False) -> Gra
 
 def depth_limit_error(depth: int, limit: int) -> GraphQLError:
     return limit_error(
-        "DEPTH_LIMIT",
+        Code.DEPTH_LIMIT,
         f"Query depth {depth} exceeds the limit of {limit} (by {depth - limit}): "
         "ask for fewer nested levels.",
     )
@@ -61,7 +62,7 @@ def depth_limit_error(depth: int, limit: int) -> GraphQLError:
 
 def alias_limit_error(aliases: int, limit: int) -> GraphQLError:
     return limit_error(
-        "ALIAS_LIMIT",
+        Code.ALIAS_LIMIT,
         f"Query uses {aliases} aliases, exceeding the limit of {limit} "
         f"(by {aliases - limit}): split it into several requests.",
     )
@@ -69,7 +70,7 @@ def alias_limit_error(aliases: int, limit: int) -> GraphQLError:
 
 def cost_limit_error(cost: int, limit: int) -> GraphQLError:
     return limit_error(
-        "COST_LIMIT",
+        Code.COST_LIMIT,
         f"Query cost {cost} exceeds the limit of {limit} (by {cost - limit}): "
         "lower `first` in nested lists.",
     )

@@ -36,6 +36,7 @@ from graphql import (
 )
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 
+from core.codes import Code
 from core.settings import Settings, get_settings
 from service.front.budgets import Limits, limit_error
 
@@ -228,7 +229,7 @@ class _OperationMeasure:
         if first > cap:
             self.page_errors.append(
                 limit_error(
-                    "PAGE_SIZE_LIMIT",
+                    Code.PAGE_SIZE_LIMIT,
                     f"`first` may be at most {cap} (got {first}) on `{node.name.value}`, "
                     f"{first - cap} over the cap: page with `after`.",
                     [where] if where is not None else None,
@@ -246,7 +247,7 @@ class _OperationMeasure:
         if count > cap:
             self.page_errors.append(
                 limit_error(
-                    "PAGE_SIZE_LIMIT",
+                    Code.PAGE_SIZE_LIMIT,
                     f"`ids` may list at most {cap} IDs (got {count}) on `{node.name.value}`, "
                     f"{count - cap} over the cap: ask in several requests.",
                     [where] if where is not None else None,
