@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, description="Most aliased fields in one operation.")
     max_tokens: int = Field(default=2000, description="Most lexical tokens in one document.")
     max_cost: int = Field(
-        default=50_000, description="Highest computed query cost (see service/limits.py)."
+        default=50_000, description="Highest computed query cost (see service/front/measure.py)."
     )
     max_body_bytes: int = Field(default=1_048_576, description="Largest request body in bytes.")
     max_graphql_body_bytes: int = Field(

@@ -150,7 +150,7 @@ class LiveGraphQL(GraphQL[LiveContext, None]):
     ) -> None:
         schema = schema or build_schema()
         try:
-            from service.limits import guard_schema  # the same limits and error masking
+            from service.front.prepare import guard_schema  # the same limits and error masking
 
             schema = guard_schema(schema, settings)
         except ImportError:  # pragma: no cover - an older tree without limits

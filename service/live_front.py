@@ -18,8 +18,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 
 from core.settings import Settings
+from service.front.budgets import TOKEN_COUNT_REACH, token_limit_error
 from service.input_checks import check_document_size, count_tokens
-from service.limits import TOKEN_COUNT_REACH, token_limit_error
 
 # graphql-transport-ws: the server closes with 4400 on a message it cannot read.
 BAD_MESSAGE = 4400

@@ -24,7 +24,9 @@ from resolvers import regions as region_resolvers
 from schema import build_schema
 from service.app import create_app
 from service.errors import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
-from service.limits import LIST_ESTIMATE, check_limits, guard_schema, query_cost
+from service.front.measure import LIST_ESTIMATE, query_cost
+from service.front.prepare import guard_schema
+from service.front.rules import check_limits
 
 ERROR_ID = re.compile(r"^[0-9a-f]{12}$")
 INTERNAL = re.compile(r"^Internal error; quote error id ([0-9a-f]{12}) to the operators\.$")
