@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from datetime import date
 from typing import Any
 
@@ -56,15 +55,15 @@ class ActivityByIdLoader(RowByKeyLoader):
     key = activities.c.id
 
 
-class ActivitiesByDeputyLoader(PageLoader):
+class ActivitiesByDeputyLoader(PageLoader[ActivityExtra | None]):
     """Deputy.activities: those the deputy took part in, the latest first."""
 
     query = select(activities).join(participants, participants.c.activity_id == activities.c.id)
     partition = participants.c.deputy_id
     ordering = BY_START
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        return self.query if extra is None else self.query.where(*activity_conditions(extra))  # type: ignore[arg-type]
+    def source(self, extra: ActivityExtra | None) -> Select[Any]:
+        return self.query if extra is None else self.query.where(*activity_conditions(extra))
 
 
 class ParticipantsByActivityLoader(RowsByKeyLoader):

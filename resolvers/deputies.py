@@ -7,7 +7,6 @@ status or the date it stood on) must hold for the same mandate.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -202,7 +201,7 @@ _parent_region = regions.alias()
 _parent_congress = congresses.alias()
 
 
-class DeputiesByRegionLoader(PageLoader):
+class DeputiesByRegionLoader(PageLoader[tuple[DeputySpec, DeputyOrder]]):
     """Region.deputies: mandates in the congresses of each region's subtree.
 
     The subtree's mandate holders are found once per parent region (a LATERAL join), not
@@ -211,8 +210,8 @@ class DeputiesByRegionLoader(PageLoader):
 
     partition = _parent_region.c.code
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        spec, _ = extra  # type: ignore[misc]
+    def source(self, extra: tuple[DeputySpec, DeputyOrder]) -> Select[Any]:
+        spec, _ = extra
         holders = (
             select(mandates.c.deputy_id)
             .join(congresses, congresses.c.id == mandates.c.congress_id)
@@ -226,14 +225,14 @@ class DeputiesByRegionLoader(PageLoader):
         )
         return select(deputies).select_from(joined).where(*deputy_conditions(spec))
 
-    def page_ordering(self, extra: Hashable) -> Ordering:
-        spec, order = extra  # type: ignore[misc]
+    def page_ordering(self, extra: tuple[DeputySpec, DeputyOrder]) -> Ordering:
+        spec, order = extra
         return ordering(order, spec)
 
-    def counts(self, extra: Hashable) -> Select[Any] | None:
+    def counts(self, extra: tuple[DeputySpec, DeputyOrder]) -> Select[Any] | None:
         """Today's deputies of all levels, or of one, are totals kept per region
         (db/reports.py); other filters count the deputies themselves."""
-        spec, _ = extra  # type: ignore[misc]
+        spec, _ = extra
         levels = spec.levels or (None,)
         if len(levels) != 1 or replace(spec, levels=None) != DeputySpec():
             return None
@@ -244,13 +243,13 @@ class DeputiesByRegionLoader(PageLoader):
         )
 
 
-class DeputiesByCongressLoader(PageLoader):
+class DeputiesByCongressLoader(PageLoader[tuple[DeputySpec, DeputyOrder]]):
     """Congress.deputies: mandates in each congress (its current term unless a number is given)."""
 
     partition = _parent_congress.c.id
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        spec, _ = extra  # type: ignore[misc]
+    def source(self, extra: tuple[DeputySpec, DeputyOrder]) -> Select[Any]:
+        spec, _ = extra
         in_congress = exists().where(
             mandates.c.deputy_id == deputies.c.id,
             mandates.c.congress_id == _parent_congress.c.id,
@@ -262,6 +261,6 @@ class DeputiesByCongressLoader(PageLoader):
             .where(in_congress)
         )
 
-    def page_ordering(self, extra: Hashable) -> Ordering:
-        spec, order = extra  # type: ignore[misc]
+    def page_ordering(self, extra: tuple[DeputySpec, DeputyOrder]) -> Ordering:
+        spec, order = extra
         return ordering(order, spec)

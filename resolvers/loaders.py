@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy import Column, ColumnElement, Integer, Select
@@ -57,32 +57,34 @@ class RowsByKeyLoader(Loader):
         return [by_key.get(k, []) for k in keys]
 
 
-class PageLoader(Loader):
-    """A page per (parent, PageArgs): one statement per distinct PageArgs in the batch."""
+Extra = TypeVar("Extra", bound=Hashable)
+
+
+class PageLoader(Loader, Generic[Extra]):
+    """A page per (parent, extra, PageArgs): one statement per distinct (extra, PageArgs)
+    in the batch; `extra` is the loader's own arguments (filters, order), typed per loader."""
 
     query: ClassVar[Select[Any]]
     partition: ClassVar[ColumnElement[Any]]
     ordering: ClassVar[Ordering]
 
-    def source(self, extra: Hashable) -> Select[Any]:
+    def source(self, extra: Extra) -> Select[Any]:
         """The rows to page; loaders with extra arguments (filters) narrow it here."""
         return self.query
 
-    def page_ordering(self, extra: Hashable) -> Ordering:
+    def page_ordering(self, extra: Extra) -> Ordering:
         return self.ordering
 
-    def counts(self, extra: Hashable) -> Select[Any] | None:
+    def counts(self, extra: Extra) -> Select[Any] | None:
         """Totals kept in a table of their own, as rows of (`_p` parent, `n`) to be summed;
         None to count the rows of `source`."""
         return None
 
-    async def batch_load_fn(
-        self, keys: Sequence[tuple[Hashable, Hashable, PageArgs]]
-    ) -> list[Page]:
-        groups: dict[tuple[Hashable, PageArgs], list[Hashable]] = defaultdict(list)
+    async def batch_load_fn(self, keys: Sequence[tuple[Hashable, Extra, PageArgs]]) -> list[Page]:
+        groups: dict[tuple[Extra, PageArgs], list[Hashable]] = defaultdict(list)
         for parent, extra, args in keys:
             groups[(extra, args)].append(parent)
-        found: dict[tuple[Hashable, Hashable, PageArgs], Page] = {}
+        found: dict[tuple[Hashable, Extra, PageArgs], Page] = {}
         for (extra, args), parents in groups.items():
             pages = await fetch_pages(
                 self.context.db,

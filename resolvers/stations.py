@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select, true
@@ -71,7 +71,7 @@ class StationByIdLoader(RowByKeyLoader):
 _parent_region = regions.alias()
 
 
-class StationsByRegionLoader(PageLoader):
+class StationsByRegionLoader(PageLoader[tuple[tuple[StationKind, ...] | None, int | None]]):
     """Region.stations: stations in the region and every region below it.
 
     The subtree's codes are found once per parent region (a LATERAL join), not per station.
@@ -80,8 +80,8 @@ class StationsByRegionLoader(PageLoader):
     partition = _parent_region.c.code
     ordering = BY_ID
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        kinds, min_stars = extra  # type: ignore[misc]
+    def source(self, extra: tuple[tuple[StationKind, ...] | None, int | None]) -> Select[Any]:
+        kinds, min_stars = extra
         subtree = (
             select(regions.c.code)
             .where(in_subtree(regions.c.lineage, _parent_region.c.code))
@@ -102,16 +102,15 @@ class StationsByDeputyLoader(RowsByKeyLoader):
     key = assignments.c.deputy_id
 
 
-class DeputiesByStationLoader(PageLoader):
+class DeputiesByStationLoader(PageLoader[DeputySpec]):
     """Station.deputies, optionally only those with an active mandate at given levels."""
 
     partition = assignments.c.station_id
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        spec: DeputySpec = extra  # type: ignore[assignment]
-        return deputy_query(spec).join(assignments, assignments.c.deputy_id == deputies.c.id)
+    def source(self, extra: DeputySpec) -> Select[Any]:
+        return deputy_query(extra).join(assignments, assignments.c.deputy_id == deputies.c.id)
 
-    def page_ordering(self, extra: Hashable) -> Ordering:
+    def page_ordering(self, extra: DeputySpec) -> Ordering:
         return Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
 
 
@@ -136,14 +135,14 @@ class ReceptionByIdLoader(RowByKeyLoader):
     key = receptions.c.id
 
 
-class ReceptionsByStationLoader(PageLoader):
+class ReceptionsByStationLoader(PageLoader[tuple[date | None, date | None]]):
     """Station.receptions between two dates (inclusive), newest first."""
 
     partition = receptions.c.station_id
     ordering = Ordering("reception", (receptions.c.date, receptions.c.id), descending=True)
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        start, end = extra  # type: ignore[misc]
+    def source(self, extra: tuple[date | None, date | None]) -> Select[Any]:
+        start, end = extra
         query = select(receptions)
         if start is not None:
             query = query.where(receptions.c.date >= start)
