@@ -17,6 +17,7 @@ from db.deputies import Deputy as DeputyRow
 from db.enums import Level, pg_enum_name
 from db.session import RequestDatabase
 from resolvers.counts import LevelCountsLoader
+from resolvers.deputies import deputies_linked
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import subtree_codes
@@ -50,9 +51,7 @@ async def search_activities(context: Context, extra: ActivityExtra, args: PageAr
     return (await fetch_pages(context.db, query, BY_START, args))[None]
 
 
-class ActivityByIdLoader(RowByKeyLoader):
-    query = select(activities)
-    key = activities.c.id
+class ActivityByIdLoader(RowByKeyLoader, key=activities.c.id): ...
 
 
 class ActivitiesByDeputyLoader(PageLoader[ActivityExtra | None]):
@@ -67,11 +66,7 @@ class ActivitiesByDeputyLoader(PageLoader[ActivityExtra | None]):
 
 
 class ParticipantsByActivityLoader(RowsByKeyLoader):
-    query = (
-        select(deputies, participants.c.activity_id)
-        .join(participants, participants.c.deputy_id == deputies.c.id)
-        .order_by(deputies.c.name_pinyin, deputies.c.id)
-    )
+    query = deputies_linked(participants.c.deputy_id, participants.c.activity_id)
     key = participants.c.activity_id
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, select, true
+from sqlalchemy import Column, ColumnElement, Select, and_, cast, func, literal, select, true
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import exists
 
@@ -29,7 +29,7 @@ from db.regions import Region as RegionRow
 from db.reports import ReportCount as ReportCountRow
 from db.rules import mandate_held, mandate_in_force, mandate_suspended
 from db.stations import StationAssignment as StationAssignmentRow
-from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
+from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader, linked
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import in_subtree, subtree_codes
 
@@ -170,31 +170,35 @@ async def search_deputies(
     return pages[None]
 
 
-class DeputyByIdLoader(RowByKeyLoader):
-    query = select(deputies)
-    key = deputies.c.id
+BY_NAME = Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
 
 
-class MandateByIdLoader(RowByKeyLoader):
-    query = select(mandates)
-    key = mandates.c.id
+def deputies_linked(deputy: Column[Any], key: Column[Any]) -> Select[Any]:
+    """Deputies by name, each with the `key` of the link row whose `deputy` names them."""
+    return linked(deputies, deputy, key).order_by(*BY_NAME.keys)
 
 
-class MandatesByDeputyLoader(RowsByKeyLoader):
-    query = select(mandates).order_by(mandates.c.level, mandates.c.start_date, mandates.c.id)
-    key = mandates.c.deputy_id
+class DeputyByIdLoader(RowByKeyLoader, key=deputies.c.id): ...
 
 
-class MembershipByIdLoader(RowByKeyLoader):
-    query = select(memberships)
-    key = memberships.c.id
+class MandateByIdLoader(RowByKeyLoader, key=mandates.c.id): ...
 
 
-class MembershipsByCommitteeLoader(RowsByKeyLoader):
-    query = select(memberships).order_by(
-        memberships.c.role, memberships.c.start_date, memberships.c.id
-    )
-    key = memberships.c.committee_id
+class MandatesByDeputyLoader(
+    RowsByKeyLoader,
+    key=mandates.c.deputy_id,
+    order_by=(mandates.c.level, mandates.c.start_date, mandates.c.id),
+): ...
+
+
+class MembershipByIdLoader(RowByKeyLoader, key=memberships.c.id): ...
+
+
+class MembershipsByCommitteeLoader(
+    RowsByKeyLoader,
+    key=memberships.c.committee_id,
+    order_by=(memberships.c.role, memberships.c.start_date, memberships.c.id),
+): ...
 
 
 _parent_region = regions.alias()

@@ -1,7 +1,9 @@
 """The loader shapes every domain uses: rows by key, row lists by key, and pages by parent.
 
 A loader lives in the request's Context (never at module level), runs one query per
-batch, and returns results in key order.
+batch, and returns results in key order. One that reads whole rows of one table is
+declared in one line, e.g. `class TermByIdLoader(RowByKeyLoader, key=terms.c.id): ...`;
+one with a query of its own sets `query` (and the rest) in its body.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import Column, ColumnElement, Integer, Select
+from sqlalchemy import Column, ColumnElement, Integer, Select, Table, select
 from sqlalchemy.engine import Row
 
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
@@ -32,6 +34,11 @@ class RowByKeyLoader(Loader):
     query: ClassVar[Select[Any]]
     key: ClassVar[Column[Any]]
 
+    def __init_subclass__(cls, *, key: Column[Any] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if key is not None:
+            cls.key, cls.query = key, select(key.table)
+
     @classmethod
     def key_of(cls, given: Any) -> Hashable:
         """The key as the column holds it, from an ID's text (or the key itself)."""
@@ -48,6 +55,17 @@ class RowsByKeyLoader(Loader):
 
     query: ClassVar[Select[Any]]
     key: ClassVar[Column[Any]]
+
+    def __init_subclass__(
+        cls,
+        *,
+        key: Column[Any] | None = None,
+        order_by: Sequence[ColumnElement[Any]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if key is not None:
+            cls.key, cls.query = key, select(key.table).order_by(*order_by)
 
     async def batch_load_fn(self, keys: Sequence[Hashable]) -> list[list[Row[Any]]]:
         rows = (await self.context.db.execute(self.query.where(self.key.in_(keys)))).all()
@@ -67,6 +85,18 @@ class PageLoader(Loader, Generic[Extra]):
     query: ClassVar[Select[Any]]
     partition: ClassVar[ColumnElement[Any]]
     ordering: ClassVar[Ordering]
+
+    def __init_subclass__(
+        cls,
+        *,
+        partition: Column[Any] | None = None,
+        ordering: Ordering | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if partition is not None and ordering is not None:
+            cls.partition, cls.ordering = partition, ordering
+            cls.query = select(partition.table)
 
     def source(self, extra: Extra) -> Select[Any]:
         """The rows to page; loaders with extra arguments (filters) narrow it here."""
@@ -98,3 +128,9 @@ class PageLoader(Loader, Generic[Extra]):
             for parent in parents:
                 found[(parent, extra, args)] = pages[parent]
         return [found[k] for k in keys]
+
+
+def linked(rows: Table, link: Column[Any], key: Column[Any]) -> Select[Any]:
+    """The rows that the link table's `link` column points at, each with the link row's
+    `key`: a RowsByKeyLoader's query through a table of pairs."""
+    return select(rows, key).join(link.table, link == rows.c.id)

@@ -5,21 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import Select, select, true
 
 from core.context import Context
 from db.columns import table_of
 from db.deputies import Deputy as DeputyRow
-from db.deputies import Mandate as MandateRow
-from db.enums import MandateStatus, StationKind
+from db.enums import StationKind
 from db.regions import Region as RegionRow
 from db.stations import Reception as ReceptionRow
 from db.stations import ReceptionDeputy as ReceptionDeputyRow
 from db.stations import Station as StationRow
 from db.stations import StationAssignment as AssignmentRow
 from resolvers.counts import LevelCountsLoader
-from resolvers.deputies import DeputySpec, deputy_query
-from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
+from resolvers.deputies import BY_NAME, DeputySpec, deputies_linked, deputy_query
+from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader, linked
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import in_subtree, subtree_codes
 
@@ -28,7 +27,6 @@ assignments = table_of(AssignmentRow)
 receptions = table_of(ReceptionRow)
 reception_deputies = table_of(ReceptionDeputyRow)
 deputies = table_of(DeputyRow)
-mandates = table_of(MandateRow)
 regions = table_of(RegionRow)
 
 BY_ID = Ordering("station", (stations.c.id,))
@@ -63,9 +61,7 @@ async def search_stations(
     return (await fetch_pages(context.db, query, BY_ID, args))[None]
 
 
-class StationByIdLoader(RowByKeyLoader):
-    query = select(stations)
-    key = stations.c.id
+class StationByIdLoader(RowByKeyLoader, key=stations.c.id): ...
 
 
 _parent_region = regions.alias()
@@ -94,10 +90,8 @@ class StationsByRegionLoader(PageLoader[tuple[tuple[StationKind, ...] | None, in
 
 
 class StationsByDeputyLoader(RowsByKeyLoader):
-    query = (
-        select(stations, assignments.c.deputy_id)
-        .join(assignments, assignments.c.station_id == stations.c.id)
-        .order_by(stations.c.id)
+    query = linked(stations, assignments.c.station_id, assignments.c.deputy_id).order_by(
+        stations.c.id
     )
     key = assignments.c.deputy_id
 
@@ -111,28 +105,16 @@ class DeputiesByStationLoader(PageLoader[DeputySpec]):
         return deputy_query(extra).join(assignments, assignments.c.deputy_id == deputies.c.id)
 
     def page_ordering(self, extra: DeputySpec) -> Ordering:
-        return Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
+        return BY_NAME
 
 
-class DeputyCountByLevelForStationLoader(LevelCountsLoader):
-    """Deputies stationed, by the level of each active mandate (two levels count twice)."""
-
-    query = (
-        select(
-            assignments.c.station_id,
-            mandates.c.level,
-            func.count(func.distinct(mandates.c.deputy_id)),
-        )
-        .join(mandates, mandates.c.deputy_id == assignments.c.deputy_id)
-        .where(mandates.c.status == MandateStatus.ACTIVE)
-        .group_by(assignments.c.station_id, mandates.c.level)
-    )
-    key = assignments.c.station_id
+class DeputyCountByLevelForStationLoader(
+    LevelCountsLoader, key=assignments.c.station_id, deputy=assignments.c.deputy_id
+):
+    """Deputies stationed, by the level of each active mandate."""
 
 
-class ReceptionByIdLoader(RowByKeyLoader):
-    query = select(receptions)
-    key = receptions.c.id
+class ReceptionByIdLoader(RowByKeyLoader, key=receptions.c.id): ...
 
 
 class ReceptionsByStationLoader(PageLoader[tuple[date | None, date | None]]):
@@ -152,9 +134,5 @@ class ReceptionsByStationLoader(PageLoader[tuple[date | None, date | None]]):
 
 
 class DeputiesByReceptionLoader(RowsByKeyLoader):
-    query = (
-        select(deputies, reception_deputies.c.reception_id)
-        .join(reception_deputies, reception_deputies.c.deputy_id == deputies.c.id)
-        .order_by(deputies.c.name_pinyin, deputies.c.id)
-    )
+    query = deputies_linked(reception_deputies.c.deputy_id, reception_deputies.c.reception_id)
     key = reception_deputies.c.reception_id

@@ -36,6 +36,7 @@ from db.suggestions import SuggestionCategory as CategoryRow
 from db.suggestions import SuggestionCosigner as CosignerRow
 from db.suggestions import SuggestionHandler as HandlerRow
 from db.suggestions import SuggestionStatus
+from resolvers.deputies import deputies_linked
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import subtree_codes
@@ -184,41 +185,31 @@ class SuggestionsByDeputyLoader(PageLoader):
 
 
 class CosignersBySuggestionLoader(RowsByKeyLoader):
-    query = (
-        select(deputies, cosigners.c.suggestion_id)
-        .join(cosigners, cosigners.c.deputy_id == deputies.c.id)
-        .order_by(deputies.c.name_pinyin, deputies.c.id)
-    )
+    query = deputies_linked(cosigners.c.deputy_id, cosigners.c.suggestion_id)
     key = cosigners.c.suggestion_id
 
 
-class HandlersBySuggestionLoader(RowsByKeyLoader):
+class HandlersBySuggestionLoader(
+    RowsByKeyLoader, key=handlers.c.suggestion_id, order_by=(handlers.c.role, handlers.c.unit)
+):
     """The lead unit first, then the co-handlers by name."""
 
-    query = select(handlers).order_by(handlers.c.role, handlers.c.unit)
-    key = handlers.c.suggestion_id
+
+class SupervisionBySuggestionLoader(RowByKeyLoader, key=supervisions.c.suggestion_id): ...
 
 
-class SupervisionBySuggestionLoader(RowByKeyLoader):
-    query = select(supervisions)
-    key = supervisions.c.suggestion_id
+class CategoryByIdLoader(RowByKeyLoader, key=categories.c.id): ...
 
 
-class CategoryByIdLoader(RowByKeyLoader):
-    query = select(categories)
-    key = categories.c.id
-
-
-class CategoriesByCongressLoader(RowsByKeyLoader):
+class CategoriesByCongressLoader(
+    RowsByKeyLoader, key=categories.c.congress_id, order_by=(categories.c.code,)
+):
     """Both levels, in code order ('05' before '05.01' before '06')."""
 
-    query = select(categories).order_by(categories.c.code)
-    key = categories.c.congress_id
 
-
-class CategoriesByParentLoader(RowsByKeyLoader):
-    query = select(categories).order_by(categories.c.code)
-    key = categories.c.parent_id
+class CategoriesByParentLoader(
+    RowsByKeyLoader, key=categories.c.parent_id, order_by=(categories.c.code,)
+): ...
 
 
 # ---------------------------------------------------------------------------- the report
