@@ -9,22 +9,16 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, ENUM
 
 from core.context import Context
-from db.activities import Activity as ActivityRow
 from db.activities import ActivityKind
-from db.activities import ActivityParticipant as ParticipantRow
-from db.columns import table_of
-from db.deputies import Deputy as DeputyRow
 from db.enums import Level, pg_enum_name
+from db.models import activities
+from db.models import activity_participants as participants
 from db.session import RequestDatabase
 from resolvers.counts import LevelCountsLoader
 from resolvers.deputies import deputies_linked
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import subtree_codes
-
-activities = table_of(ActivityRow)
-participants = table_of(ParticipantRow)
-deputies = table_of(DeputyRow)
 
 BY_START = Ordering("activity", (activities.c.start_date, activities.c.id), descending=True)
 

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from db.attendance import Attendance as AttendanceRow
-from db.attendance import Meeting as MeetingRow
-from db.columns import table_of
+from db.models import attendances, meetings
 from resolvers.counts import LevelCountsLoader
 from resolvers.loaders import PageLoader, RowByKeyLoader
 from resolvers.pagination import Ordering
-
-meetings = table_of(MeetingRow)
-attendances = table_of(AttendanceRow)
 
 
 class MeetingByIdLoader(RowByKeyLoader, key=meetings.c.id): ...

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from db.columns import table_of
-from db.committees import Committee as CommitteeRow
-from db.committees import Congress as CongressRow
-from db.committees import Term as TermRow
+from db.models import committees, congresses, terms
 from resolvers.loaders import RowByKeyLoader, RowsByKeyLoader
-
-congresses = table_of(CongressRow)
-terms = table_of(TermRow)
-committees = table_of(CommitteeRow)
 
 
 class CongressByIdLoader(RowByKeyLoader, key=congresses.c.id): ...

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from db.columns import table_of
-from db.contacts import ContactAssignment as AssignmentRow
-from db.contacts import ContactLog as LogRow
+from db.models import contact_assignments as assignments
+from db.models import contact_logs as logs
 from resolvers.loaders import RowByKeyLoader, RowsByKeyLoader
-
-assignments = table_of(AssignmentRow)
-logs = table_of(LogRow)
 
 
 class ContactAssignmentByIdLoader(RowByKeyLoader, key=assignments.c.id): ...

@@ -8,12 +8,9 @@ from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, Select, func, select
 
-from db.columns import table_of
-from db.deputies import Mandate as MandateRow
 from db.enums import Level, MandateStatus
+from db.models import mandates
 from resolvers.loaders import Loader
-
-mandates = table_of(MandateRow)
 
 
 class LevelCountsLoader(Loader):

@@ -16,32 +16,23 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import exists
 
 from core.context import Context
-from db.columns import table_of
-from db.committees import CommitteeMembership as MembershipRow
-from db.committees import Congress as CongressRow
-from db.committees import Term as TermRow
-from db.deputies import Deputy as DeputyRow
-from db.deputies import Mandate as MandateRow
 from db.enums import Gender, Level, MandateStatus
-from db.groups import GroupMembership as GroupMemberRow
+from db.models import committee_memberships as memberships
+from db.models import (
+    congresses,
+    deputies,
+    mandates,
+    regions,
+    report_counts,
+    station_assignments,
+    terms,
+)
+from db.models import group_memberships as group_members
 from db.pinyin import search_query
-from db.regions import Region as RegionRow
-from db.reports import ReportCount as ReportCountRow
 from db.rules import mandate_held, mandate_in_force, mandate_suspended
-from db.stations import StationAssignment as StationAssignmentRow
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader, linked
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import in_subtree, subtree_codes
-
-deputies = table_of(DeputyRow)
-mandates = table_of(MandateRow)
-congresses = table_of(CongressRow)
-terms = table_of(TermRow)
-regions = table_of(RegionRow)
-memberships = table_of(MembershipRow)
-station_assignments = table_of(StationAssignmentRow)
-group_members = table_of(GroupMemberRow)
-report_counts = table_of(ReportCountRow)
 
 
 @dataclass(frozen=True)

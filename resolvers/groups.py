@@ -7,17 +7,13 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from core.context import Context
-from db.columns import table_of
 from db.enums import GroupKind
-from db.groups import DeputyGroup as GroupRow
-from db.groups import GroupMembership as MemberRow
+from db.models import deputy_groups as groups
+from db.models import group_memberships as members
 from resolvers.counts import LevelCountsLoader
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader, linked
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import subtree_codes
-
-groups = table_of(GroupRow)
-members = table_of(MemberRow)
 
 BY_ID = Ordering("group", (groups.c.id,))
 

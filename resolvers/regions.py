@@ -8,13 +8,11 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.dialects.postgresql import array
 
 from core.context import Context
-from db.columns import table_of
 from db.enums import Level
-from db.regions import Region as RegionRow
+from db.models import regions
 from resolvers.loaders import PageLoader, RowByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 
-regions = table_of(RegionRow)
 REGION_COLUMNS = select(regions)
 BY_CODE = Ordering("code", (regions.c.code,))
 

@@ -16,15 +16,12 @@ from sqlalchemy import select, text
 from core.codes import Code
 from core.context import Caller
 from core.permissions import can_see_personal
-from db.columns import table_of
-from db.deputies import Deputy as DeputyRow
 from db.enums import Level
+from db.models import deputies
 from db.rules import mandate_in_force_sql
 from db.session import RequestDatabase
 from resolvers.deputies import BY_NAME
 from resolvers.pagination import Page, PageArgs, fetch_pages
-
-deputies = table_of(DeputyRow)
 
 # Mandates counted: active today, or in force (and not suspended) on `as_of`.
 MANDATE_IN_FORCE = (

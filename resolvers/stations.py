@@ -8,26 +8,14 @@ from typing import Any
 from sqlalchemy import Select, select, true
 
 from core.context import Context
-from db.columns import table_of
-from db.deputies import Deputy as DeputyRow
 from db.enums import StationKind
-from db.regions import Region as RegionRow
-from db.stations import Reception as ReceptionRow
-from db.stations import ReceptionDeputy as ReceptionDeputyRow
-from db.stations import Station as StationRow
-from db.stations import StationAssignment as AssignmentRow
+from db.models import deputies, reception_deputies, receptions, regions, stations
+from db.models import station_assignments as assignments
 from resolvers.counts import LevelCountsLoader
 from resolvers.deputies import BY_NAME, DeputySpec, deputies_linked, deputy_query
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader, linked
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import in_subtree, subtree_codes
-
-stations = table_of(StationRow)
-assignments = table_of(AssignmentRow)
-receptions = table_of(ReceptionRow)
-reception_deputies = table_of(ReceptionDeputyRow)
-deputies = table_of(DeputyRow)
-regions = table_of(RegionRow)
 
 BY_ID = Ordering("station", (stations.c.id,))
 

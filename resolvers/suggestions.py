@@ -26,28 +26,17 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from core.context import Context
-from db.columns import table_of
-from db.committees import Congress as CongressRow
-from db.deputies import Deputy as DeputyRow
+from db.models import congresses, suggestions
+from db.models import key_supervisions as supervisions
+from db.models import suggestion_categories as categories
+from db.models import suggestion_cosigners as cosigners
+from db.models import suggestion_handlers as handlers
 from db.session import RequestDatabase
-from db.suggestions import KeySupervision as SupervisionRow
-from db.suggestions import Suggestion as SuggestionRow
-from db.suggestions import SuggestionCategory as CategoryRow
-from db.suggestions import SuggestionCosigner as CosignerRow
-from db.suggestions import SuggestionHandler as HandlerRow
 from db.suggestions import SuggestionStatus
 from resolvers.deputies import deputies_linked
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import subtree_codes
-
-suggestions = table_of(SuggestionRow)
-categories = table_of(CategoryRow)
-cosigners = table_of(CosignerRow)
-handlers = table_of(HandlerRow)
-supervisions = table_of(SupervisionRow)
-deputies = table_of(DeputyRow)
-congresses = table_of(CongressRow)
 
 
 def taken(day: ColumnElement[Any], as_of: date | None) -> ColumnElement[bool]:
