@@ -72,6 +72,11 @@ def status_condition(m: Any, status: MandateStatus, as_of: date | None) -> Colum
     return mandate_in_force(m, as_of)
 
 
+def congresses_within(region_code: str) -> Select[Any]:
+    """Ids of the congresses of the region and of every region below it."""
+    return select(congresses.c.id).where(congresses.c.region_code.in_(subtree_codes(region_code)))
+
+
 def mandate_conditions(spec: DeputySpec, m: Any = mandates) -> list[ColumnElement[bool]]:
     conditions = [status_condition(m, spec.status, spec.as_of)]
     if spec.levels:
@@ -79,10 +84,7 @@ def mandate_conditions(spec: DeputySpec, m: Any = mandates) -> list[ColumnElemen
     if spec.congress_id is not None:
         conditions.append(m.c.congress_id == spec.congress_id)
     if spec.region_code is not None:
-        congress_regions = select(congresses.c.id).where(
-            congresses.c.region_code.in_(subtree_codes(spec.region_code))
-        )
-        conditions.append(m.c.congress_id.in_(congress_regions))
+        conditions.append(m.c.congress_id.in_(congresses_within(spec.region_code)))
     if spec.term_number is not None:
         term = select(terms.c.id).where(terms.c.congress_id == m.c.congress_id)
         if spec.term_number:

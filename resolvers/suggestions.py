@@ -26,17 +26,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from core.context import Context
-from db.models import congresses, suggestions
 from db.models import key_supervisions as supervisions
 from db.models import suggestion_categories as categories
 from db.models import suggestion_cosigners as cosigners
 from db.models import suggestion_handlers as handlers
+from db.models import suggestions
 from db.session import RequestDatabase
 from db.suggestions import SuggestionStatus
-from resolvers.deputies import deputies_linked
+from resolvers.deputies import congresses_within, deputies_linked
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
-from resolvers.regions import subtree_codes
 
 
 def taken(day: ColumnElement[Any], as_of: date | None) -> ColumnElement[bool]:
@@ -109,10 +108,7 @@ def suggestion_conditions(spec: SuggestionSpec, today: date) -> list[ColumnEleme
     if spec.congress_id is not None:
         conditions.append(s.c.congress_id == spec.congress_id)
     if spec.region_code is not None:
-        in_region = select(congresses.c.id).where(
-            congresses.c.region_code.in_(subtree_codes(spec.region_code))
-        )
-        conditions.append(s.c.congress_id.in_(in_region))
+        conditions.append(s.c.congress_id.in_(congresses_within(spec.region_code)))
     if spec.year is not None:
         conditions.append(s.c.submitted_on.between(date(spec.year, 1, 1), date(spec.year, 12, 31)))
     if spec.as_of is not None:

@@ -28,6 +28,6 @@ def level_counts(pairs: list[tuple[Level, int]]) -> list[LevelCount]:
 
 def shown(type_: type[Shown], figures: object, **given: Any) -> Shown:
     """A strawberry type whose fields (those not `given`) are the like-named attributes of
-    the figures a resolver computed."""
+    the figures (or the row) a resolver read."""
     names = [f.name for f in dataclasses.fields(type_) if f.init and f.name not in given]
     return type_(**{name: getattr(figures, name) for name in names}, **given)
