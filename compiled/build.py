@@ -34,15 +34,12 @@ from compiled.relations import relation_json
 from core.context import Caller
 from core.permissions import personal_scope
 from core.settings import Settings
-from db.columns import table_of
-from db.regions import Region as RegionRow
+from db.models import regions
 from db.rules import masked
 from resolvers.pagination import Ordering, decode_cursor
 from resolvers.relations import Personal
 
 __all__ = ["Builder", "Unsupported", "named_type"]
-
-regions = table_of(RegionRow)
 
 
 @dataclass

@@ -17,16 +17,14 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from compiled import sqljson
 from compiled.collect import Unsupported, collect, named_type, sub_selections
 from compiled.declared import Declared
-from db.columns import table_of
-from db.deputies import Mandate as MandateRow
 from db.enums import MandateStatus
+from db.models import mandates
 from resolvers.relations import ActiveLevels, Ancestors, LevelCounts, PageOf, ToMany, ToOne
 
 if TYPE_CHECKING:
     from compiled.build import Builder
 
 Relation = Callable[["Builder", Any, FromClause, GraphQLField, list[FieldNode], Declared], Any]
-mandates = table_of(MandateRow)
 
 
 def _order_parts(clauses: Any) -> list[tuple[ColumnElement[Any], bool]]:

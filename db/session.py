@@ -53,7 +53,7 @@ class RequestDatabase:
 
     async def execute(
         self, statement: Executable, params: Mapping[str, Any] | None = None
-    ) -> Result[Any]:
+    ) -> Result[*tuple[Any, ...]]:
         async with self._lock:
             connection = await self._get()
             return await connection.execute(statement, params)

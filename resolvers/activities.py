@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from datetime import date
 from typing import Any
 
@@ -10,21 +9,16 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, ENUM
 
 from core.context import Context
-from db.activities import Activity as ActivityRow
 from db.activities import ActivityKind
-from db.activities import ActivityParticipant as ParticipantRow
-from db.columns import table_of
-from db.deputies import Deputy as DeputyRow
 from db.enums import Level, pg_enum_name
+from db.models import activities
+from db.models import activity_participants as participants
 from db.session import RequestDatabase
 from resolvers.counts import LevelCountsLoader
+from resolvers.deputies import deputies_linked
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import subtree_codes
-
-activities = table_of(ActivityRow)
-participants = table_of(ParticipantRow)
-deputies = table_of(DeputyRow)
 
 BY_START = Ordering("activity", (activities.c.start_date, activities.c.id), descending=True)
 
@@ -51,28 +45,22 @@ async def search_activities(context: Context, extra: ActivityExtra, args: PageAr
     return (await fetch_pages(context.db, query, BY_START, args))[None]
 
 
-class ActivityByIdLoader(RowByKeyLoader):
-    query = select(activities)
-    key = activities.c.id
+class ActivityByIdLoader(RowByKeyLoader, key=activities.c.id): ...
 
 
-class ActivitiesByDeputyLoader(PageLoader):
+class ActivitiesByDeputyLoader(PageLoader[ActivityExtra | None]):
     """Deputy.activities: those the deputy took part in, the latest first."""
 
     query = select(activities).join(participants, participants.c.activity_id == activities.c.id)
     partition = participants.c.deputy_id
     ordering = BY_START
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        return self.query if extra is None else self.query.where(*activity_conditions(extra))  # type: ignore[arg-type]
+    def source(self, extra: ActivityExtra | None) -> Select[Any]:
+        return self.query if extra is None else self.query.where(*activity_conditions(extra))
 
 
 class ParticipantsByActivityLoader(RowsByKeyLoader):
-    query = (
-        select(deputies, participants.c.activity_id)
-        .join(participants, participants.c.deputy_id == deputies.c.id)
-        .order_by(deputies.c.name_pinyin, deputies.c.id)
-    )
+    query = deputies_linked(participants.c.deputy_id, participants.c.activity_id)
     key = participants.c.activity_id
 
 

@@ -2,39 +2,32 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from db.attendance import Attendance as AttendanceRow
-from db.attendance import Meeting as MeetingRow
-from db.columns import table_of
+from db.models import attendances, meetings
 from resolvers.counts import LevelCountsLoader
 from resolvers.loaders import PageLoader, RowByKeyLoader
 from resolvers.pagination import Ordering
 
-meetings = table_of(MeetingRow)
-attendances = table_of(AttendanceRow)
+
+class MeetingByIdLoader(RowByKeyLoader, key=meetings.c.id): ...
 
 
-class MeetingByIdLoader(RowByKeyLoader):
-    query = select(meetings)
-    key = meetings.c.id
+class MeetingsByCommitteeLoader(
+    PageLoader,
+    partition=meetings.c.committee_id,
+    ordering=Ordering("meeting", (meetings.c.number, meetings.c.id)),
+): ...
 
 
-class MeetingsByCommitteeLoader(PageLoader):
-    query = select(meetings)
-    partition = meetings.c.committee_id
-    ordering = Ordering("meeting", (meetings.c.number, meetings.c.id))
+class AttendanceByIdLoader(RowByKeyLoader, key=attendances.c.id): ...
 
 
-class AttendanceByIdLoader(RowByKeyLoader):
-    query = select(attendances)
-    key = attendances.c.id
-
-
-class AttendancesByMeetingLoader(PageLoader):
-    query = select(attendances)
-    partition = attendances.c.meeting_id
-    ordering = Ordering("attendance", (attendances.c.id,))
+class AttendancesByMeetingLoader(
+    PageLoader,
+    partition=attendances.c.meeting_id,
+    ordering=Ordering("attendance", (attendances.c.id,)),
+): ...
 
 
 _meeting = meetings.alias()
@@ -50,10 +43,7 @@ class AttendancesByDeputyLoader(PageLoader):
     )
 
 
-class AttendanceByLevelLoader(LevelCountsLoader):
+class AttendanceByLevelLoader(
+    LevelCountsLoader, key=attendances.c.meeting_id, level=attendances.c.level
+):
     """Person-times by the level of the mandate attended under."""
-
-    query = select(attendances.c.meeting_id, attendances.c.level, func.count()).group_by(
-        attendances.c.meeting_id, attendances.c.level
-    )
-    key = attendances.c.meeting_id

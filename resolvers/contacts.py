@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from db.columns import table_of
-from db.contacts import ContactAssignment as AssignmentRow
-from db.contacts import ContactLog as LogRow
+from db.models import contact_assignments as assignments
+from db.models import contact_logs as logs
 from resolvers.loaders import RowByKeyLoader, RowsByKeyLoader
 
-assignments = table_of(AssignmentRow)
-logs = table_of(LogRow)
+
+class ContactAssignmentByIdLoader(RowByKeyLoader, key=assignments.c.id): ...
 
 
-class ContactAssignmentByIdLoader(RowByKeyLoader):
-    query = select(assignments)
-    key = assignments.c.id
-
-
-class ContactsByDeputyLoader(RowsByKeyLoader):
+class ContactsByDeputyLoader(
+    RowsByKeyLoader,
+    key=assignments.c.deputy_id,
+    order_by=(assignments.c.end_date.is_not(None), assignments.c.start_date, assignments.c.id),
+):
     """The assignments that keep someone in touch with each deputy, current ones first."""
 
-    query = select(assignments).order_by(
-        assignments.c.end_date.is_not(None), assignments.c.start_date, assignments.c.id
-    )
-    key = assignments.c.deputy_id
 
-
-class LogsByAssignmentLoader(RowsByKeyLoader):
-    query = select(logs).order_by(logs.c.date.desc(), logs.c.id.desc())
-    key = logs.c.assignment_id
+class LogsByAssignmentLoader(
+    RowsByKeyLoader, key=logs.c.assignment_id, order_by=(logs.c.date.desc(), logs.c.id.desc())
+): ...

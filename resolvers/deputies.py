@@ -7,42 +7,32 @@ status or the date it stood on) must hold for the same mandate.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, select, true
+from sqlalchemy import Column, ColumnElement, Select, and_, cast, func, literal, select, true
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import exists
 
 from core.context import Context
-from db.columns import table_of
-from db.committees import CommitteeMembership as MembershipRow
-from db.committees import Congress as CongressRow
-from db.committees import Term as TermRow
-from db.deputies import Deputy as DeputyRow
-from db.deputies import Mandate as MandateRow
 from db.enums import Gender, Level, MandateStatus
-from db.groups import GroupMembership as GroupMemberRow
+from db.models import committee_memberships as memberships
+from db.models import (
+    congresses,
+    deputies,
+    mandates,
+    regions,
+    report_counts,
+    station_assignments,
+    terms,
+)
+from db.models import group_memberships as group_members
 from db.pinyin import search_query
-from db.regions import Region as RegionRow
-from db.reports import ReportCount as ReportCountRow
 from db.rules import mandate_held, mandate_in_force, mandate_suspended
-from db.stations import StationAssignment as StationAssignmentRow
-from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
+from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader, linked
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import in_subtree, subtree_codes
-
-deputies = table_of(DeputyRow)
-mandates = table_of(MandateRow)
-congresses = table_of(CongressRow)
-terms = table_of(TermRow)
-regions = table_of(RegionRow)
-memberships = table_of(MembershipRow)
-station_assignments = table_of(StationAssignmentRow)
-group_members = table_of(GroupMemberRow)
-report_counts = table_of(ReportCountRow)
 
 
 @dataclass(frozen=True)
@@ -82,6 +72,11 @@ def status_condition(m: Any, status: MandateStatus, as_of: date | None) -> Colum
     return mandate_in_force(m, as_of)
 
 
+def congresses_within(region_code: str) -> Select[Any]:
+    """Ids of the congresses of the region and of every region below it."""
+    return select(congresses.c.id).where(congresses.c.region_code.in_(subtree_codes(region_code)))
+
+
 def mandate_conditions(spec: DeputySpec, m: Any = mandates) -> list[ColumnElement[bool]]:
     conditions = [status_condition(m, spec.status, spec.as_of)]
     if spec.levels:
@@ -89,10 +84,7 @@ def mandate_conditions(spec: DeputySpec, m: Any = mandates) -> list[ColumnElemen
     if spec.congress_id is not None:
         conditions.append(m.c.congress_id == spec.congress_id)
     if spec.region_code is not None:
-        congress_regions = select(congresses.c.id).where(
-            congresses.c.region_code.in_(subtree_codes(spec.region_code))
-        )
-        conditions.append(m.c.congress_id.in_(congress_regions))
+        conditions.append(m.c.congress_id.in_(congresses_within(spec.region_code)))
     if spec.term_number is not None:
         term = select(terms.c.id).where(terms.c.congress_id == m.c.congress_id)
         if spec.term_number:
@@ -171,38 +163,42 @@ async def search_deputies(
     return pages[None]
 
 
-class DeputyByIdLoader(RowByKeyLoader):
-    query = select(deputies)
-    key = deputies.c.id
+BY_NAME = Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
 
 
-class MandateByIdLoader(RowByKeyLoader):
-    query = select(mandates)
-    key = mandates.c.id
+def deputies_linked(deputy: Column[Any], key: Column[Any]) -> Select[Any]:
+    """Deputies by name, each with the `key` of the link row whose `deputy` names them."""
+    return linked(deputies, deputy, key).order_by(*BY_NAME.keys)
 
 
-class MandatesByDeputyLoader(RowsByKeyLoader):
-    query = select(mandates).order_by(mandates.c.level, mandates.c.start_date, mandates.c.id)
-    key = mandates.c.deputy_id
+class DeputyByIdLoader(RowByKeyLoader, key=deputies.c.id): ...
 
 
-class MembershipByIdLoader(RowByKeyLoader):
-    query = select(memberships)
-    key = memberships.c.id
+class MandateByIdLoader(RowByKeyLoader, key=mandates.c.id): ...
 
 
-class MembershipsByCommitteeLoader(RowsByKeyLoader):
-    query = select(memberships).order_by(
-        memberships.c.role, memberships.c.start_date, memberships.c.id
-    )
-    key = memberships.c.committee_id
+class MandatesByDeputyLoader(
+    RowsByKeyLoader,
+    key=mandates.c.deputy_id,
+    order_by=(mandates.c.level, mandates.c.start_date, mandates.c.id),
+): ...
+
+
+class MembershipByIdLoader(RowByKeyLoader, key=memberships.c.id): ...
+
+
+class MembershipsByCommitteeLoader(
+    RowsByKeyLoader,
+    key=memberships.c.committee_id,
+    order_by=(memberships.c.role, memberships.c.start_date, memberships.c.id),
+): ...
 
 
 _parent_region = regions.alias()
 _parent_congress = congresses.alias()
 
 
-class DeputiesByRegionLoader(PageLoader):
+class DeputiesByRegionLoader(PageLoader[tuple[DeputySpec, DeputyOrder]]):
     """Region.deputies: mandates in the congresses of each region's subtree.
 
     The subtree's mandate holders are found once per parent region (a LATERAL join), not
@@ -211,8 +207,8 @@ class DeputiesByRegionLoader(PageLoader):
 
     partition = _parent_region.c.code
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        spec, _ = extra  # type: ignore[misc]
+    def source(self, extra: tuple[DeputySpec, DeputyOrder]) -> Select[Any]:
+        spec, _ = extra
         holders = (
             select(mandates.c.deputy_id)
             .join(congresses, congresses.c.id == mandates.c.congress_id)
@@ -226,14 +222,14 @@ class DeputiesByRegionLoader(PageLoader):
         )
         return select(deputies).select_from(joined).where(*deputy_conditions(spec))
 
-    def page_ordering(self, extra: Hashable) -> Ordering:
-        spec, order = extra  # type: ignore[misc]
+    def page_ordering(self, extra: tuple[DeputySpec, DeputyOrder]) -> Ordering:
+        spec, order = extra
         return ordering(order, spec)
 
-    def counts(self, extra: Hashable) -> Select[Any] | None:
+    def counts(self, extra: tuple[DeputySpec, DeputyOrder]) -> Select[Any] | None:
         """Today's deputies of all levels, or of one, are totals kept per region
         (db/reports.py); other filters count the deputies themselves."""
-        spec, _ = extra  # type: ignore[misc]
+        spec, _ = extra
         levels = spec.levels or (None,)
         if len(levels) != 1 or replace(spec, levels=None) != DeputySpec():
             return None
@@ -244,13 +240,13 @@ class DeputiesByRegionLoader(PageLoader):
         )
 
 
-class DeputiesByCongressLoader(PageLoader):
+class DeputiesByCongressLoader(PageLoader[tuple[DeputySpec, DeputyOrder]]):
     """Congress.deputies: mandates in each congress (its current term unless a number is given)."""
 
     partition = _parent_congress.c.id
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        spec, _ = extra  # type: ignore[misc]
+    def source(self, extra: tuple[DeputySpec, DeputyOrder]) -> Select[Any]:
+        spec, _ = extra
         in_congress = exists().where(
             mandates.c.deputy_id == deputies.c.id,
             mandates.c.congress_id == _parent_congress.c.id,
@@ -262,6 +258,6 @@ class DeputiesByCongressLoader(PageLoader):
             .where(in_congress)
         )
 
-    def page_ordering(self, extra: Hashable) -> Ordering:
-        spec, order = extra  # type: ignore[misc]
+    def page_ordering(self, extra: tuple[DeputySpec, DeputyOrder]) -> Ordering:
+        spec, order = extra
         return ordering(order, spec)

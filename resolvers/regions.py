@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.dialects.postgresql import array
 
 from core.context import Context
-from db.columns import table_of
 from db.enums import Level
-from db.regions import Region as RegionRow
+from db.models import regions
 from resolvers.loaders import PageLoader, RowByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 
-regions = table_of(RegionRow)
 REGION_COLUMNS = select(regions)
 BY_CODE = Ordering("code", (regions.c.code,))
 
@@ -39,15 +36,14 @@ def in_subtree(lineage: ColumnElement[Any], code: ColumnElement[Any] | str) -> C
     return lineage.contains(array([code]))
 
 
-class DescendantsByRegionLoader(PageLoader):
+class DescendantsByRegionLoader(PageLoader[Level]):
     """Regions of one level below each parent: their lineage contains the parent's code."""
 
     query = select(regions).join(_ancestor, in_subtree(regions.c.lineage, _ancestor.c.code))
     partition = _ancestor.c.code
     ordering = BY_CODE
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        assert isinstance(extra, Level)
+    def source(self, extra: Level) -> Select[Any]:
         return self.query.where(regions.c.level == extra, regions.c.code != _ancestor.c.code)
 
 

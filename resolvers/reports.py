@@ -16,15 +16,12 @@ from sqlalchemy import select, text
 from core.codes import Code
 from core.context import Caller
 from core.permissions import can_see_personal
-from db.columns import table_of
-from db.deputies import Deputy as DeputyRow
 from db.enums import Level
+from db.models import deputies
 from db.rules import mandate_in_force_sql
 from db.session import RequestDatabase
-from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
-
-deputies = table_of(DeputyRow)
-BY_PINYIN = Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
+from resolvers.deputies import BY_NAME
+from resolvers.pagination import Page, PageArgs, fetch_pages
 
 # Mandates counted: active today, or in force (and not suspended) on `as_of`.
 MANDATE_IN_FORCE = (
@@ -394,4 +391,4 @@ async def station_coverage(db: RequestDatabase, code: str) -> list[tuple[Level, 
 async def uncovered(db: RequestDatabase, congress_id: int, args: PageArgs) -> Page:
     """The deputies of a congress that no committee member of it keeps in touch with."""
     query = select(deputies).where(text(UNCOVERED_CONDITION).bindparams(congress_id=congress_id))
-    return (await fetch_pages(db, query, BY_PINYIN, args))[None]
+    return (await fetch_pages(db, query, BY_NAME, args))[None]

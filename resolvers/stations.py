@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import Select, select, true
 
 from core.context import Context
-from db.columns import table_of
-from db.deputies import Deputy as DeputyRow
-from db.deputies import Mandate as MandateRow
-from db.enums import MandateStatus, StationKind
-from db.regions import Region as RegionRow
-from db.stations import Reception as ReceptionRow
-from db.stations import ReceptionDeputy as ReceptionDeputyRow
-from db.stations import Station as StationRow
-from db.stations import StationAssignment as AssignmentRow
+from db.enums import StationKind
+from db.models import deputies, reception_deputies, receptions, regions, stations
+from db.models import station_assignments as assignments
 from resolvers.counts import LevelCountsLoader
-from resolvers.deputies import DeputySpec, deputy_query
-from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
+from resolvers.deputies import BY_NAME, DeputySpec, deputies_linked, deputy_query
+from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader, linked
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
 from resolvers.regions import in_subtree, subtree_codes
-
-stations = table_of(StationRow)
-assignments = table_of(AssignmentRow)
-receptions = table_of(ReceptionRow)
-reception_deputies = table_of(ReceptionDeputyRow)
-deputies = table_of(DeputyRow)
-mandates = table_of(MandateRow)
-regions = table_of(RegionRow)
 
 BY_ID = Ordering("station", (stations.c.id,))
 
@@ -63,15 +49,13 @@ async def search_stations(
     return (await fetch_pages(context.db, query, BY_ID, args))[None]
 
 
-class StationByIdLoader(RowByKeyLoader):
-    query = select(stations)
-    key = stations.c.id
+class StationByIdLoader(RowByKeyLoader, key=stations.c.id): ...
 
 
 _parent_region = regions.alias()
 
 
-class StationsByRegionLoader(PageLoader):
+class StationsByRegionLoader(PageLoader[tuple[tuple[StationKind, ...] | None, int | None]]):
     """Region.stations: stations in the region and every region below it.
 
     The subtree's codes are found once per parent region (a LATERAL join), not per station.
@@ -80,8 +64,8 @@ class StationsByRegionLoader(PageLoader):
     partition = _parent_region.c.code
     ordering = BY_ID
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        kinds, min_stars = extra  # type: ignore[misc]
+    def source(self, extra: tuple[tuple[StationKind, ...] | None, int | None]) -> Select[Any]:
+        kinds, min_stars = extra
         subtree = (
             select(regions.c.code)
             .where(in_subtree(regions.c.lineage, _parent_region.c.code))
@@ -94,56 +78,41 @@ class StationsByRegionLoader(PageLoader):
 
 
 class StationsByDeputyLoader(RowsByKeyLoader):
-    query = (
-        select(stations, assignments.c.deputy_id)
-        .join(assignments, assignments.c.station_id == stations.c.id)
-        .order_by(stations.c.id)
+    query = linked(stations, assignments.c.station_id, assignments.c.deputy_id).order_by(
+        stations.c.id
     )
     key = assignments.c.deputy_id
 
 
-class DeputiesByStationLoader(PageLoader):
+class DeputiesByStationLoader(PageLoader[DeputySpec]):
     """Station.deputies, optionally only those with an active mandate at given levels."""
 
     partition = assignments.c.station_id
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        spec: DeputySpec = extra  # type: ignore[assignment]
-        return deputy_query(spec).join(assignments, assignments.c.deputy_id == deputies.c.id)
+    def source(self, extra: DeputySpec) -> Select[Any]:
+        return deputy_query(extra).join(assignments, assignments.c.deputy_id == deputies.c.id)
 
-    def page_ordering(self, extra: Hashable) -> Ordering:
-        return Ordering("deputy:NAME_PINYIN", (deputies.c.name_pinyin, deputies.c.id))
-
-
-class DeputyCountByLevelForStationLoader(LevelCountsLoader):
-    """Deputies stationed, by the level of each active mandate (two levels count twice)."""
-
-    query = (
-        select(
-            assignments.c.station_id,
-            mandates.c.level,
-            func.count(func.distinct(mandates.c.deputy_id)),
-        )
-        .join(mandates, mandates.c.deputy_id == assignments.c.deputy_id)
-        .where(mandates.c.status == MandateStatus.ACTIVE)
-        .group_by(assignments.c.station_id, mandates.c.level)
-    )
-    key = assignments.c.station_id
+    def page_ordering(self, extra: DeputySpec) -> Ordering:
+        return BY_NAME
 
 
-class ReceptionByIdLoader(RowByKeyLoader):
-    query = select(receptions)
-    key = receptions.c.id
+class DeputyCountByLevelForStationLoader(
+    LevelCountsLoader, key=assignments.c.station_id, deputy=assignments.c.deputy_id
+):
+    """Deputies stationed, by the level of each active mandate."""
 
 
-class ReceptionsByStationLoader(PageLoader):
+class ReceptionByIdLoader(RowByKeyLoader, key=receptions.c.id): ...
+
+
+class ReceptionsByStationLoader(PageLoader[tuple[date | None, date | None]]):
     """Station.receptions between two dates (inclusive), newest first."""
 
     partition = receptions.c.station_id
     ordering = Ordering("reception", (receptions.c.date, receptions.c.id), descending=True)
 
-    def source(self, extra: Hashable) -> Select[Any]:
-        start, end = extra  # type: ignore[misc]
+    def source(self, extra: tuple[date | None, date | None]) -> Select[Any]:
+        start, end = extra
         query = select(receptions)
         if start is not None:
             query = query.where(receptions.c.date >= start)
@@ -153,9 +122,5 @@ class ReceptionsByStationLoader(PageLoader):
 
 
 class DeputiesByReceptionLoader(RowsByKeyLoader):
-    query = (
-        select(deputies, reception_deputies.c.reception_id)
-        .join(reception_deputies, reception_deputies.c.deputy_id == deputies.c.id)
-        .order_by(deputies.c.name_pinyin, deputies.c.id)
-    )
+    query = deputies_linked(reception_deputies.c.deputy_id, reception_deputies.c.reception_id)
     key = reception_deputies.c.reception_id

@@ -26,27 +26,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from core.context import Context
-from db.columns import table_of
-from db.committees import Congress as CongressRow
-from db.deputies import Deputy as DeputyRow
+from db.models import key_supervisions as supervisions
+from db.models import suggestion_categories as categories
+from db.models import suggestion_cosigners as cosigners
+from db.models import suggestion_handlers as handlers
+from db.models import suggestions
 from db.session import RequestDatabase
-from db.suggestions import KeySupervision as SupervisionRow
-from db.suggestions import Suggestion as SuggestionRow
-from db.suggestions import SuggestionCategory as CategoryRow
-from db.suggestions import SuggestionCosigner as CosignerRow
-from db.suggestions import SuggestionHandler as HandlerRow
 from db.suggestions import SuggestionStatus
+from resolvers.deputies import congresses_within, deputies_linked
 from resolvers.loaders import PageLoader, RowByKeyLoader, RowsByKeyLoader
 from resolvers.pagination import Ordering, Page, PageArgs, fetch_pages
-from resolvers.regions import subtree_codes
-
-suggestions = table_of(SuggestionRow)
-categories = table_of(CategoryRow)
-cosigners = table_of(CosignerRow)
-handlers = table_of(HandlerRow)
-supervisions = table_of(SupervisionRow)
-deputies = table_of(DeputyRow)
-congresses = table_of(CongressRow)
 
 
 def taken(day: ColumnElement[Any], as_of: date | None) -> ColumnElement[bool]:
@@ -119,10 +108,7 @@ def suggestion_conditions(spec: SuggestionSpec, today: date) -> list[ColumnEleme
     if spec.congress_id is not None:
         conditions.append(s.c.congress_id == spec.congress_id)
     if spec.region_code is not None:
-        in_region = select(congresses.c.id).where(
-            congresses.c.region_code.in_(subtree_codes(spec.region_code))
-        )
-        conditions.append(s.c.congress_id.in_(in_region))
+        conditions.append(s.c.congress_id.in_(congresses_within(spec.region_code)))
     if spec.year is not None:
         conditions.append(s.c.submitted_on.between(date(spec.year, 1, 1), date(spec.year, 12, 31)))
     if spec.as_of is not None:
@@ -184,41 +170,31 @@ class SuggestionsByDeputyLoader(PageLoader):
 
 
 class CosignersBySuggestionLoader(RowsByKeyLoader):
-    query = (
-        select(deputies, cosigners.c.suggestion_id)
-        .join(cosigners, cosigners.c.deputy_id == deputies.c.id)
-        .order_by(deputies.c.name_pinyin, deputies.c.id)
-    )
+    query = deputies_linked(cosigners.c.deputy_id, cosigners.c.suggestion_id)
     key = cosigners.c.suggestion_id
 
 
-class HandlersBySuggestionLoader(RowsByKeyLoader):
+class HandlersBySuggestionLoader(
+    RowsByKeyLoader, key=handlers.c.suggestion_id, order_by=(handlers.c.role, handlers.c.unit)
+):
     """The lead unit first, then the co-handlers by name."""
 
-    query = select(handlers).order_by(handlers.c.role, handlers.c.unit)
-    key = handlers.c.suggestion_id
+
+class SupervisionBySuggestionLoader(RowByKeyLoader, key=supervisions.c.suggestion_id): ...
 
 
-class SupervisionBySuggestionLoader(RowByKeyLoader):
-    query = select(supervisions)
-    key = supervisions.c.suggestion_id
+class CategoryByIdLoader(RowByKeyLoader, key=categories.c.id): ...
 
 
-class CategoryByIdLoader(RowByKeyLoader):
-    query = select(categories)
-    key = categories.c.id
-
-
-class CategoriesByCongressLoader(RowsByKeyLoader):
+class CategoriesByCongressLoader(
+    RowsByKeyLoader, key=categories.c.congress_id, order_by=(categories.c.code,)
+):
     """Both levels, in code order ('05' before '05.01' before '06')."""
 
-    query = select(categories).order_by(categories.c.code)
-    key = categories.c.congress_id
 
-
-class CategoriesByParentLoader(RowsByKeyLoader):
-    query = select(categories).order_by(categories.c.code)
-    key = categories.c.parent_id
+class CategoriesByParentLoader(
+    RowsByKeyLoader, key=categories.c.parent_id, order_by=(categories.c.code,)
+): ...
 
 
 # ---------------------------------------------------------------------------- the report

@@ -6,13 +6,8 @@ from collections.abc import Hashable, Sequence
 
 from sqlalchemy import func, or_, select
 
-from db.columns import table_of
-from db.regions import Region as RegionRow
-from db.voters import VoterContact as VoterContactRow
+from db.models import regions, voter_contacts
 from resolvers.loaders import Loader, RowByKeyLoader, RowsByKeyLoader
-
-voter_contacts = table_of(VoterContactRow)
-regions = table_of(RegionRow)
 
 # Each record with the lineage of the voter's region, which decides who may see it.
 WITH_LINEAGE = select(voter_contacts, regions.c.lineage.label("community_lineage")).join(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -19,16 +19,8 @@ from schema.counts import LevelCount, level_counts
 from schema.fields import relation
 from schema.node import Node
 from schema.pagination import Connection, page_args_for, to_connection
+from schema.refs import CongressRef, DeputyRef, GroupRef
 from schema.regions import Region
-
-if TYPE_CHECKING:
-    from schema.committees import Congress
-    from schema.deputies import Deputy
-    from schema.groups import DeputyGroup
-
-CongressRef = Annotated["Congress", strawberry.lazy("schema.committees")]
-DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
-GroupRef = Annotated["DeputyGroup", strawberry.lazy("schema.groups")]
 
 strawberry.enum(
     ActivityKind,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -16,13 +15,7 @@ from schema.counts import LevelCount
 from schema.fields import relation
 from schema.node import Node
 from schema.pagination import Connection
-
-if TYPE_CHECKING:
-    from schema.committees import Committee
-    from schema.deputies import Deputy
-
-CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees")]
-DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
+from schema.refs import CommitteeRef, DeputyRef
 
 
 @strawberry.type(

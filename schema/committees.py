@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -18,18 +17,7 @@ from schema.fields import relation
 from schema.inputs import deputies_of_congress
 from schema.node import Node
 from schema.pagination import Connection
-
-if TYPE_CHECKING:
-    from schema.attendance import Meeting
-    from schema.deputies import CommitteeMembership, Deputy
-    from schema.groups import DeputyGroup
-    from schema.regions import Region
-
-RegionRef = Annotated["Region", strawberry.lazy("schema.regions")]
-DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
-MembershipRef = Annotated["CommitteeMembership", strawberry.lazy("schema.deputies")]
-GroupRef = Annotated["DeputyGroup", strawberry.lazy("schema.groups")]
-MeetingRef = Annotated["Meeting", strawberry.lazy("schema.attendance")]
+from schema.refs import DeputyRef, GroupRef, MeetingRef, MembershipRef, RegionRef
 
 
 @strawberry.type(description="A people's congress (人民代表大会) of one region.")

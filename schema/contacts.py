@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 
@@ -14,13 +14,7 @@ from resolvers.deputies import DeputyByIdLoader
 from resolvers.relations import ToMany, ToOne
 from schema.fields import RowObject, relation
 from schema.node import Node
-
-if TYPE_CHECKING:
-    from schema.committees import Committee
-    from schema.deputies import Deputy
-
-CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees")]
-DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
+from schema.refs import CommitteeRef, DeputyRef
 
 
 @strawberry.type(

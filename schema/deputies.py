@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -22,31 +22,20 @@ from schema.fields import RowObject, personal, relation
 from schema.inputs import DeputyFilter, DeputyOrder, deputy_order, deputy_spec
 from schema.node import Node
 from schema.pagination import Connection
-
-if TYPE_CHECKING:
-    from schema.activities import Activity
-    from schema.attendance import Attendance
-    from schema.committees import Committee, Congress, Term
-    from schema.contacts import ContactAssignment
-    from schema.duty_records import DutyRecord
-    from schema.groups import DeputyGroup
-    from schema.regions import Region
-    from schema.stations import Station
-    from schema.suggestions import Suggestion
-    from schema.voters import VoterContact
-
-RegionRef = Annotated["Region", strawberry.lazy("schema.regions")]
-CongressRef = Annotated["Congress", strawberry.lazy("schema.committees")]
-TermRef = Annotated["Term", strawberry.lazy("schema.committees")]
-CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees")]
-StationRef = Annotated["Station", strawberry.lazy("schema.stations")]
-GroupRef = Annotated["DeputyGroup", strawberry.lazy("schema.groups")]
-ContactRef = Annotated["ContactAssignment", strawberry.lazy("schema.contacts")]
-AttendanceRef = Annotated["Attendance", strawberry.lazy("schema.attendance")]
-SuggestionRef = Annotated["Suggestion", strawberry.lazy("schema.suggestions")]
-ActivityRef = Annotated["Activity", strawberry.lazy("schema.activities")]
-DutyRecordRef = Annotated["DutyRecord", strawberry.lazy("schema.duty_records")]
-VoterContactRef = Annotated["VoterContact", strawberry.lazy("schema.voters")]
+from schema.refs import (
+    ActivityRef,
+    AttendanceRef,
+    CommitteeRef,
+    CongressRef,
+    ContactRef,
+    DutyRecordRef,
+    GroupRef,
+    RegionRef,
+    StationRef,
+    SuggestionRef,
+    TermRef,
+    VoterContactRef,
+)
 
 
 @strawberry.type(

@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from resolvers.duty_records import DutyRecordLoader
+from schema.counts import shown
 
 
 @strawberry.type(
@@ -32,14 +33,4 @@ class DutyRecord:
 async def duty_record(info: Info, deputy_id: int, year: int) -> DutyRecord:
     if not 1949 <= year <= 2100:
         raise GraphQLError(f"No year {year} in the registry.", extensions={"code": "INVALID_VALUE"})
-    f = await info.context.loader(DutyRecordLoader).load((deputy_id, year))
-    return DutyRecord(
-        year=f.year,
-        meetings_attended=f.meetings_attended,
-        receptions=f.receptions,
-        contacts_logged=f.contacts_logged,
-        activities=f.activities,
-        trainings=f.trainings,
-        suggestions_led=f.suggestions_led,
-        suggestions_cosigned=f.suggestions_cosigned,
-    )
+    return shown(DutyRecord, await info.context.loader(DutyRecordLoader).load((deputy_id, year)))

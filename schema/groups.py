@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -18,15 +18,7 @@ from schema.counts import LevelCount
 from schema.fields import RowObject, relation
 from schema.node import Node
 from schema.pagination import Connection
-
-if TYPE_CHECKING:
-    from schema.committees import Congress
-    from schema.deputies import Deputy
-    from schema.regions import Region
-
-CongressRef = Annotated["Congress", strawberry.lazy("schema.committees")]
-DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
-RegionRef = Annotated["Region", strawberry.lazy("schema.regions")]
+from schema.refs import CongressRef, DeputyRef, RegionRef
 
 
 @strawberry.type(description="代表小组")

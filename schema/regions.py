@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -17,15 +17,7 @@ from schema.fields import declared, relation
 from schema.inputs import deputies_of_region, stations_of_region
 from schema.node import Node
 from schema.pagination import Connection, page_args_for, to_connection
-
-if TYPE_CHECKING:
-    from schema.committees import Congress
-    from schema.deputies import Deputy
-    from schema.stations import Station
-
-DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
-StationRef = Annotated["Station", strawberry.lazy("schema.stations")]
-CongressRef = Annotated["Congress", strawberry.lazy("schema.committees")]
+from schema.refs import CongressRef, DeputyRef, StationRef
 
 
 def _descendants(level: Level) -> Level:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -14,17 +14,11 @@ from strawberry.types import Info
 from db.enums import Level
 from resolvers import reports as compute
 from resolvers.ids import decode_int_id
-from schema.counts import LevelCount
+from schema.counts import LevelCount, level_counts, shown
 from schema.deputies import Deputy
 from schema.pagination import Connection, page_args_for, to_connection
+from schema.refs import ActivityKindRef, SuggestionReportRef
 from schema.regions import Region
-
-if TYPE_CHECKING:
-    from db.activities import ActivityKind
-    from schema.suggestions import SuggestionReport
-
-SuggestionReportRef = Annotated["SuggestionReport", strawberry.lazy("schema.suggestions")]
-ActivityKindRef = Annotated["ActivityKind", strawberry.lazy("schema.activities")]
 
 
 @strawberry.enum(description="Which deputies of a region a report counts.")
@@ -41,17 +35,6 @@ class LevelComposition:
     grassroots: int
     minority: int = strawberry.field(description="Ethnicity other than Han.")
     under40: int
-
-    @classmethod
-    def of(cls, figures: compute.LevelComposition) -> LevelComposition:
-        return cls(
-            level=figures.level,
-            deputies=figures.deputies,
-            female=figures.female,
-            grassroots=figures.grassroots,
-            minority=figures.minority,
-            under40=figures.under40,
-        )
 
 
 @strawberry.type
@@ -94,16 +77,6 @@ class StationActivity:
     visitors: int
     opinions_collected: int
     problems_resolved: int
-
-    @classmethod
-    def of(cls, figures: compute.StationActivity) -> StationActivity:
-        return cls(
-            receptions=figures.receptions,
-            deputy_visits=figures.deputy_visits,
-            visitors=figures.visitors,
-            opinions_collected=figures.opinions_collected,
-            problems_resolved=figures.problems_resolved,
-        )
 
 
 @strawberry.type
@@ -180,7 +153,7 @@ class Reports:
     ) -> list[LevelComposition]:
         region = await _region(info, region_code)
         found = await _composition(info, region, scope, as_of, by_child=False)
-        return [LevelComposition.of(f) for f in found[region.code]]
+        return [shown(LevelComposition, f) for f in found[region.code]]
 
     @strawberry.field(description="The same, one row per child region, for drill-down.")
     async def composition_by_child(
@@ -194,7 +167,7 @@ class Reports:
         found = await _composition(info, region, scope, as_of, by_child=True)
         return [
             RegionComposition(
-                region=child, levels=[LevelComposition.of(f) for f in found[child.code]]
+                region=child, levels=[shown(LevelComposition, f) for f in found[child.code]]
             )
             for child in await _children(info, found)
         ]
@@ -211,12 +184,7 @@ class Reports:
                 f"{committee_id!r} is not a committee ID.", extensions={"code": "NOT_FOUND"}
             )
         figures = await compute.attendance(info.context.db, key, year)
-        return AttendanceReport(
-            meetings=figures.meetings,
-            person_times=figures.person_times,
-            deputies=figures.deputies,
-            by_level=[LevelCount(level=level, count=n) for level, n in figures.by_level],
-        )
+        return shown(AttendanceReport, figures, by_level=level_counts(figures.by_level))
 
     @strawberry.field
     async def contact_coverage(self, info: Info, congress_id: strawberry.ID) -> ContactCoverage:
@@ -240,7 +208,7 @@ class Reports:
         _check_dates(from_, to)
         region = await _region(info, region_code)
         found = await compute.station_activity(info.context.db, region.code, from_, to)
-        return StationActivity.of(found[region.code])
+        return shown(StationActivity, found[region.code])
 
     @strawberry.field
     async def station_activity_by_child(
@@ -256,7 +224,7 @@ class Reports:
             info.context.db, region.code, from_, to, by_child=True
         )
         return [
-            RegionStationActivity(region=child, activity=StationActivity.of(found[child.code]))
+            RegionStationActivity(region=child, activity=shown(StationActivity, found[child.code]))
             for child in await _children(info, found)
         ]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -17,13 +17,7 @@ from schema.fields import relation
 from schema.inputs import StationFilter, deputies_of_station, station_extra
 from schema.node import Node
 from schema.pagination import Connection
-
-if TYPE_CHECKING:
-    from schema.deputies import Deputy
-    from schema.regions import Region
-
-DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
-RegionRef = Annotated["Region", strawberry.lazy("schema.regions")]
+from schema.refs import DeputyRef, RegionRef
 
 
 def _receptions(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -14,18 +14,11 @@ from resolvers import suggestions as resolve
 from resolvers.committees import CommitteeByIdLoader, CongressByIdLoader, TermByIdLoader
 from resolvers.deputies import DeputyByIdLoader
 from resolvers.relations import ToMany, ToOne
+from schema.counts import shown
 from schema.fields import RowObject, relation
 from schema.node import Node, decode_int_id
 from schema.pagination import Connection, page_args_for, to_connection
-
-if TYPE_CHECKING:
-    from schema.committees import Committee, Congress, Term
-    from schema.deputies import Deputy
-
-CongressRef = Annotated["Congress", strawberry.lazy("schema.committees")]
-TermRef = Annotated["Term", strawberry.lazy("schema.committees")]
-CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees")]
-DeputyRef = Annotated["Deputy", strawberry.lazy("schema.deputies")]
+from schema.refs import CommitteeRef, CongressRef, DeputyRef, TermRef
 
 strawberry.enum(
     SuggestionStatus,
@@ -286,17 +279,7 @@ class SuggestionReport:
         rows = await resolve.suggestions_by_unit(
             info.context.db, self.congress_id, self.year, self.as_of
         )
-        return [
-            UnitHandling(
-                unit=u.unit,
-                assigned=u.assigned,
-                replied=u.replied,
-                replied_on_time=u.replied_on_time,
-                overdue=u.overdue,
-                satisfied=u.satisfied,
-            )
-            for u in rows
-        ]
+        return [shown(UnitHandling, u) for u in rows]
 
 
 def check_year(year: int) -> None:
@@ -311,16 +294,5 @@ async def suggestion_report(
     key = congress_key(congress_id)
     check_year(year)
     day = as_of or date.today()
-    t = await resolve.suggestion_totals(info.context.db, key, year, day)
-    return SuggestionReport(
-        submitted=t.submitted,
-        assigned=t.assigned,
-        closed=t.closed,
-        key_supervised=t.key_supervised,
-        replied_on_time=t.replied_on_time,
-        overdue=t.overdue,
-        satisfaction_ratio=t.satisfaction_ratio,
-        congress_id=key,
-        year=year,
-        as_of=day,
-    )
+    totals = await resolve.suggestion_totals(info.context.db, key, year, day)
+    return shown(SuggestionReport, totals, congress_id=key, year=year, as_of=day)

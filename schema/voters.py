@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from core.permissions import can_see_personal
 from resolvers import voters as resolve
+from schema.counts import shown
 from schema.node import Node
 from schema.regions import Region
 
@@ -34,15 +35,7 @@ class VoterContact(Node):
 
     @classmethod
     def from_row(cls, row: Any) -> VoterContact:
-        return cls(
-            row=row,
-            pseudonym=row.pseudonym,
-            community=row.community,
-            since=row.since,
-            until=row.until,
-            deputy_id=row.deputy_id,
-            community_code=row.community_code,
-        )
+        return shown(cls, row, row=row)
 
     @classmethod
     async def load(cls, info: Info, key: str | int) -> VoterContact | None:

@@ -9,8 +9,9 @@ an active mandate in the congress, or one at a higher level while living in its 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
+from typing import TypeVar
 
 from seed.context import Context
 from seed.model import Batch, Deputy, Mandate, between, day_between, pick
@@ -31,6 +32,9 @@ from seed.params import (
 from seed.seats import scaled
 from seed.texts import contact_note, meeting_title, meeting_topics
 from seed.world import Congress
+
+# What a draw of `_outsiders` gives back for each deputy taken.
+Accepted = TypeVar("Accepted")
 
 CHANNELS = Weighted([("PHONE", 40), ("VISIT", 25), ("MEETING", 20), ("ONLINE", 15)])
 
@@ -118,29 +122,50 @@ def assign_contacts(
     member_ids = {d.id for d in members}
     share = HIGHER_PICK[congress.level]
     committee_id = congress.standing_id
+
+    def starting(mandate: Mandate) -> tuple[Mandate, date] | None:
+        start = max(
+            congress.term.start + timedelta(days=between(rng, 10, 120)),
+            mandate.start + timedelta(days=between(rng, 0, 60)),
+        )
+        return (mandate, start) if start <= AS_OF and mandate.active_on(start) else None
+
     for member in members:
         wanted = between(rng, *CONTACTS_PER_MEMBER)
-        chosen: set[int] = set()
-        for _ in range(wanted * 4):
-            if len(chosen) >= wanted:
-                break
-            mandate = _pick(rng, own, higher, share)
-            deputy = mandate.deputy
-            if deputy.id in member_ids or deputy.id in chosen:
-                continue
-            start = max(
-                congress.term.start + timedelta(days=between(rng, 10, 120)),
-                mandate.start + timedelta(days=between(rng, 0, 60)),
-            )
-            if start > AS_OF or not mandate.active_on(start):
-                continue
-            chosen.add(deputy.id)
+        for mandate, start in _outsiders(rng, own, higher, share, wanted, member_ids, starting):
             assignment = ctx.ids.next("contact_assignments")
             batch.add(
                 "contact_assignments",
-                (assignment, member.id, committee_id, deputy.id, start, mandate.end),
+                (assignment, member.id, committee_id, mandate.deputy.id, start, mandate.end),
             )
             _log_contacts(batch, rng, assignment, mandate, start)
+
+
+def _outsiders(
+    rng: random.Random,
+    own: list[Mandate],
+    higher: list[Mandate],
+    share: float,
+    wanted: int,
+    member_ids: set[int],
+    accept: Callable[[Mandate], Accepted | None],
+) -> Iterator[Accepted]:
+    """Up to `wanted` deputies outside the committee, each once, by mandates drawn from
+    the congress's own (or, by `share`, higher) ones that `accept` takes (what it returns
+    is yielded); four draws per wanted deputy at the most."""
+    chosen: set[int] = set()
+    for _ in range(wanted * 4):
+        if len(chosen) >= wanted:
+            break
+        mandate = _pick(rng, own, higher, share)
+        deputy = mandate.deputy
+        if deputy.id in member_ids or deputy.id in chosen:
+            continue
+        accepted = accept(mandate)
+        if accepted is None:
+            continue
+        chosen.add(deputy.id)
+        yield accepted
 
 
 def _log_contacts(
@@ -210,18 +235,12 @@ def _attend(
     factor: float,
 ) -> None:
     wanted = scaled(between(rng, *ATTENDEES_PER_MEETING), factor)
-    chosen: set[int] = set()
-    for _ in range(wanted * 4):
-        if len(chosen) >= wanted:
-            break
-        mandate = _pick(rng, own, higher, share)
-        deputy = mandate.deputy
-        if deputy.id in member_ids or deputy.id in chosen:
-            continue
-        if not (mandate.active_on(start) and mandate.active_on(end)):
-            continue
-        chosen.add(deputy.id)
+
+    def present(mandate: Mandate) -> Mandate | None:
+        return mandate if mandate.active_on(start) and mandate.active_on(end) else None
+
+    for mandate in _outsiders(rng, own, higher, share, wanted, member_ids, present):
         batch.add(
             "attendances",
-            (meeting, deputy.id, mandate.id, mandate.level, rng.random() < SPOKE_SHARE),
+            (meeting, mandate.deputy.id, mandate.id, mandate.level, rng.random() < SPOKE_SHARE),
         )

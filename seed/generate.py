@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -255,7 +255,7 @@ async def _pipeline(
     driver: object,
     counts: Counter[str],
     bar: _Bar,
-    after: dict[int, Callable[[], Awaitable[None]]],
+    after: Mapping[int, Callable[[], Awaitable[None]]],
 ) -> None:
     """One worker thread generates the batches in order while this task copies them, and
     runs the steps `after` names once their batch is written (PostgreSQL works on its own

@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from seed.world import Congress, Region, Term
 
@@ -212,7 +212,8 @@ class Batch:
     """Rows generated for one part of the country, written together."""
 
     label: str
-    rows: dict[str, list[tuple[object, ...]]] = field(
+    # A row's values are of its table's columns, whatever their types: COPY takes them as they are.
+    rows: dict[str, list[tuple[Any, ...]]] = field(
         default_factory=lambda: {table: [] for table in COLUMNS}
     )
     # The people created in this batch (for stations, which gather them by locality).

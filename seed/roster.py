@@ -115,15 +115,15 @@ def staffing_of(batch: Batch, congresses: Iterable[Congress]) -> Staffing:
     by_standing = {c.standing_id: c.id for c in congresses if c.standing_id is not None}
     found = Staffing()
     for committee_id, deputy_id, role, start, end in batch.rows["committee_memberships"]:
-        congress_id = by_standing.get(committee_id)  # type: ignore[call-overload]
+        congress_id = by_standing.get(committee_id)
         if congress_id is not None and role in ("CHAIR", "VICE_CHAIR"):
-            found.leaders.setdefault(congress_id, []).append((deputy_id, start, end))  # type: ignore[arg-type]
+            found.leaders.setdefault(congress_id, []).append((deputy_id, start, end))
     groups: dict[int, Group] = {}
     for group_id, name, _kind, congress_id, region_code, *_ in batch.rows["deputy_groups"]:
-        group = groups[group_id] = Group(group_id, name, region_code)  # type: ignore[arg-type]
-        found.groups.setdefault(congress_id, []).append(group)  # type: ignore[arg-type]
+        group = groups[group_id] = Group(group_id, name, region_code)
+        found.groups.setdefault(congress_id, []).append(group)
     for group_id, deputy_id, *_ in batch.rows["group_memberships"]:
-        groups[group_id].members.append(deputy_id)  # type: ignore[index, arg-type]
+        groups[group_id].members.append(deputy_id)
     for group in groups.values():
         group.members.sort()
     for listed in found.groups.values():
@@ -194,7 +194,7 @@ def bodies_of(
         # Every congress of a lower level whose region holds the deputy's locality.
         rank = RANK[seat.level]
         for code in seat.locality:
-            body = by_region.get(code)
-            if body is not None and RANK[body.level] > rank:
-                body.higher.append(seat)
+            lower = by_region.get(code)
+            if lower is not None and RANK[lower.level] > rank:
+                lower.higher.append(seat)
     return bodies

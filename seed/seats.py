@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from functools import partial
 
 from seed.context import Context
 from seed.model import Batch, Deputy, Mandate, day_between
@@ -115,70 +116,27 @@ def fill_congress(
         unit = electoral_unit(congress, deputy, slot)
         group = delegation(congress, deputy)
         planned = fresh and _plan_lower_seats(ctx, rng, deputy, level)
+        seat = partial(ctx.mandate, batch, deputy, congress, unit=unit, delegation=group)
         if fresh and rng.random() < LATE_BY_ELECTION_SHARE:
             start = day_between(rng, term.start + timedelta(days=120), last_day)
-            created.append(
-                ctx.mandate(
-                    batch,
-                    deputy,
-                    congress,
-                    term,
-                    start,
-                    unit=unit,
-                    delegation=group,
-                    by_election=True,
-                )
-            )
+            created.append(seat(term, start, by_election=True))
             continue
         draw = rng.random() if fresh and not planned else 1.0
         if draw < TERMINATED_SHARE:
             end = day_between(rng, term.start + timedelta(days=60), last_day)
-            created.append(
-                ctx.mandate(
-                    batch,
-                    deputy,
-                    congress,
-                    term,
-                    term.start,
-                    unit=unit,
-                    delegation=group,
-                    end=end,
-                    reason=END_REASON(rng),
-                )
-            )
+            created.append(seat(term, term.start, end=end, reason=END_REASON(rng)))
             if rng.random() < REPLACED_SHARE and end + timedelta(days=60) < AS_OF:
                 created.append(_by_election(ctx, batch, rng, congress, area, end, unit, group))
         else:
             suspended = None
             if draw < TERMINATED_SHARE + SUSPENDED_SHARE:
                 suspended = day_between(rng, term.start + timedelta(days=180), last_day)
-            created.append(
-                ctx.mandate(
-                    batch,
-                    deputy,
-                    congress,
-                    term,
-                    term.start,
-                    unit=unit,
-                    delegation=group,
-                    suspended=suspended,
-                )
-            )
+            created.append(seat(term, term.start, suspended=suspended))
         if fresh and congress.previous is not None and rng.random() < PREVIOUS_TERM_SHARE:
             previous = congress.previous
             if (previous.start - deputy.born).days > 25 * 365 and previous.end is not None:
                 created.append(
-                    ctx.mandate(
-                        batch,
-                        deputy,
-                        congress,
-                        previous,
-                        previous.start,
-                        unit=unit,
-                        delegation=group,
-                        end=previous.end,
-                        reason="TERM_ENDED",
-                    )
+                    seat(previous, previous.start, end=previous.end, reason="TERM_ENDED")
                 )
     return created
 

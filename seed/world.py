@@ -180,13 +180,13 @@ async def load_world(connection: AsyncConnection, seed: int) -> World:
     for committee_id, congress_id, kind, name in await connection.execute(
         text("SELECT id, congress_id, kind::text, name FROM committees ORDER BY id")
     ):
-        congress = congresses.get(congress_id)
-        if congress is None:
+        owner = congresses.get(congress_id)
+        if owner is None:
             continue
         if kind == "STANDING_COMMITTEE":
-            congress.standing_id = committee_id
+            owner.standing_id = committee_id
         elif kind == "SPECIAL_COMMITTEE":
-            congress.specials.append((committee_id, name.removeprefix(congress.name)))
+            owner.specials.append((committee_id, name.removeprefix(owner.name)))
 
     assign_populations(root, seed)
     return World(regions, root, list(congresses.values()))
