@@ -47,6 +47,7 @@ from bulk.problems import (
     no_progress,
 )
 from bulk.staging import stage
+from core.codes import Code
 from core.context import Caller
 from core.settings import Settings
 from db.write_scope import load_scope
@@ -112,7 +113,7 @@ class Outcome:
             answer |= {
                 "error": f"The import stopped at its time limit while {self.timeout.stage}; "
                 "nothing was written. Split the file, or import it on the command line.",
-                "code": "IMPORT_TIMEOUT",
+                "code": Code.IMPORT_TIMEOUT,
                 "stage": self.timeout.stage,
                 "rowsChecked": self.timeout.rows_checked,
             }
@@ -187,7 +188,7 @@ async def run_import(
 ) -> Outcome:
     """A whole import in one transaction, committed only when real and free of errors."""
     if kind not in KINDS:
-        raise BadFile(f"no import kind {kind!r}; kinds: {', '.join(KINDS)}", "UNKNOWN_KIND", 404)
+        raise BadFile(f"no import kind {kind!r}; kinds: {', '.join(KINDS)}", Code.UNKNOWN_KIND, 404)
     outcome = Outcome(kind, dry_run)
     limit = limits.time_limit_s
     clock = Clock(None if limit is None else time.monotonic() + limit)

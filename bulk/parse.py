@@ -10,6 +10,7 @@ from bulk.columns import KINDS
 from bulk.files import read_rows
 from bulk.problems import BadFile, Clock, Progress, RowProblems, no_progress
 from bulk.values import PHONE, convert, id_birth_date, id_number_problem, pinyin_keys
+from core.codes import Code
 
 
 def check_deputy(v: dict[str, Any], line: int, problems: RowProblems) -> None:
@@ -20,46 +21,46 @@ def check_deputy(v: dict[str, Any], line: int, problems: RowProblems) -> None:
 
     name = v["name"]
     if name is not None and len(name) > 40:
-        bad("name", "INVALID_VALUE", "A name has 1 to 40 characters.")
+        bad("name", Code.INVALID_VALUE, "A name has 1 to 40 characters.")
     if v["id_number"] is not None:
         v["id_number"] = v["id_number"].upper()
         problem = id_number_problem(v["id_number"])
         if problem:
-            bad("id_number", "INVALID_VALUE", problem[0].upper() + problem[1:] + ".")
+            bad("id_number", Code.INVALID_VALUE, problem[0].upper() + problem[1:] + ".")
         else:
             born = id_birth_date(v["id_number"])
             if v["birth_date"] is None:
                 v["birth_date"] = born
             elif v["birth_date"] != born:
-                bad("birth_date", "INVALID_VALUE", f"The ID number says born on {born}.")
+                bad("birth_date", Code.INVALID_VALUE, f"The ID number says born on {born}.")
     elif v["birth_date"] is None and "birth_date" not in problems.columns_of(line):
         bad(
             "id_number",
-            "REQUIRED",
+            Code.REQUIRED,
             "A person is identified by the ID number, or by name, birth date and locality: "
             "give the ID number or the birth date.",
         )
     if v["birth_date"] is not None:
         if v["birth_year"] is not None and v["birth_year"] != v["birth_date"].year:
-            bad("birth_year", "INVALID_VALUE", "The birth year differs from the birth date.")
+            bad("birth_year", Code.INVALID_VALUE, "The birth year differs from the birth date.")
         v["birth_year"] = v["birth_date"].year
     if v["birth_year"] is not None and not 1900 <= v["birth_year"] <= date.today().year - 18:
-        bad("birth_year", "INVALID_VALUE", "A deputy is born after 1900 and is 18 or older.")
+        bad("birth_year", Code.INVALID_VALUE, "A deputy is born after 1900 and is 18 or older.")
     if v["phone"] is not None and not PHONE.match(v["phone"]):
-        bad("phone", "INVALID_VALUE", "A phone number has 7 to 20 digits.")
+        bad("phone", Code.INVALID_VALUE, "A phone number has 7 to 20 digits.")
     if v["status"] is None:  # blank: what the dates say
         v["status"] = "TERMINATED" if v["end_date"] else "ACTIVE"
     status = v["status"]
     if (status == "TERMINATED") != (v["end_date"] is not None):
-        bad("end_date", "INVALID_VALUE", "A TERMINATED mandate, and only one, has an end date.")
+        bad("end_date", Code.INVALID_VALUE, "A TERMINATED mandate, and only one, has an end date.")
     if status != "TERMINATED" and v["end_reason"] is not None:
-        bad("end_reason", "INVALID_VALUE", "Only a TERMINATED mandate has an end reason.")
+        bad("end_reason", Code.INVALID_VALUE, "Only a TERMINATED mandate has an end reason.")
     if status == "SUSPENDED" and v["suspended_from"] is None:
-        bad("suspended_from", "REQUIRED", "A SUSPENDED mandate needs suspended_from.")
+        bad("suspended_from", Code.REQUIRED, "A SUSPENDED mandate needs suspended_from.")
     if v["suspended_until"] is not None and (
         v["suspended_from"] is None or v["suspended_until"] < v["suspended_from"]
     ):
-        bad("suspended_until", "BAD_DATE", "suspended_until comes after suspended_from.")
+        bad("suspended_until", Code.BAD_DATE, "suspended_until comes after suspended_from.")
     if name is not None:
         v["name_pinyin"], v["search_vector"] = pinyin_keys(name)
     if v["id_number"] is not None:
@@ -81,7 +82,7 @@ def check_link(kind: str, v: dict[str, Any], line: int, problems: RowProblems) -
         problems.at(
             line,
             "deputy_id",
-            "REQUIRED",
+            Code.REQUIRED,
             "Name the deputy: deputy_id, or id_number, or name + birth_date + locality_code.",
         )
     if v["id_number"] is not None:
@@ -93,7 +94,7 @@ def check_link(kind: str, v: dict[str, Any], line: int, problems: RowProblems) -
         problems.at(
             line,
             target_id,
-            "REQUIRED",
+            Code.REQUIRED,
             f"Name the target: {target_id}, or {' + '.join(natural)}.",
         )
 
@@ -127,14 +128,14 @@ def parse(
         col = by_header.get(title) or by_header.get(title.lower())
         if col is None:
             if title:
-                problems.at(1, title, "UNKNOWN_COLUMN", f"There is no column {title!r}.")
+                problems.at(1, title, Code.UNKNOWN_COLUMN, f"There is no column {title!r}.")
         elif col.name in positions:
-            problems.at(1, title, "DUPLICATE_COLUMN", f"{col.name} appears twice.")
+            problems.at(1, title, Code.DUPLICATE_COLUMN, f"{col.name} appears twice.")
         else:
             positions[col.name] = i
     for col in spec.columns:
         if col.required and col.name not in positions:
-            problems.at(1, col.name, "MISSING_COLUMN", f"The column {col.name} is missing.")
+            problems.at(1, col.name, Code.MISSING_COLUMN, f"The column {col.name} is missing.")
     if problems and len(positions) == 0:
         raise BadFile(f"its first line names no column of a {kind} file")
     if problems:
@@ -161,7 +162,7 @@ def parse(
             raise BadFile(
                 f"it has more than {max_rows:,} rows, the most one import takes "
                 "(REGISTRY_IMPORT_MAX_ROWS): split it",
-                code="TOO_MANY_ROWS",
+                code=Code.TOO_MANY_ROWS,
                 status=413,
             )
         records.append((line, *[v[n] for n in names]))

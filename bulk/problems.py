@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.codes import Code
 from resolvers.mutations.base import Problem, Problems
 
 LINE = "line "
@@ -67,7 +68,7 @@ class BadFile(Exception):
     """The file cannot be read at all (not CSV or XLSX, no header, too many rows): answered
     with HTTP `status` and a stable `code`, and nothing is checked or written."""
 
-    def __init__(self, message: str, code: str = "BAD_FILE", status: int = 400) -> None:
+    def __init__(self, message: str, code: str = Code.BAD_FILE, status: int = 400) -> None:
         super().__init__(message)
         self.code = code
         self.status = status

@@ -10,6 +10,7 @@ from typing import Any
 
 from bulk.columns import Col, enum_value
 from bulk.problems import RowProblems
+from core.codes import Code
 from db.pinyin import name_pinyin, search_vector
 from resolvers.ids import decode_int_id
 
@@ -56,7 +57,7 @@ def convert(column: Col, raw: str | None, line: int, problems: RowProblems) -> A
     value = raw.strip() if raw is not None else ""
     if not value:
         if column.required:
-            problems.at(line, column.name, "REQUIRED", f"{column.name} is required.")
+            problems.at(line, column.name, Code.REQUIRED, f"{column.name} is required.")
         return None
     kind = column.type
     if kind == "text":
@@ -64,30 +65,30 @@ def convert(column: Col, raw: str | None, line: int, problems: RowProblems) -> A
     if kind == "date":
         day = parse_date(value)
         if day is None:
-            problems.at(line, column.name, "BAD_DATE", f"{value!r} is not a date (YYYY-MM-DD).")
+            problems.at(line, column.name, Code.BAD_DATE, f"{value!r} is not a date (YYYY-MM-DD).")
         return day
     if kind == "int":
         if value.isdigit() and len(value) < 9:
             return int(value)
-        problems.at(line, column.name, "INVALID_VALUE", f"{value!r} is not a whole number.")
+        problems.at(line, column.name, Code.INVALID_VALUE, f"{value!r} is not a whole number.")
         return None
     if kind == "bool":
         if value.lower() in TRUE:
             return True
         if value.lower() in FALSE:
             return False
-        problems.at(line, column.name, "INVALID_VALUE", f"{value!r} is not true or false.")
+        problems.at(line, column.name, Code.INVALID_VALUE, f"{value!r} is not true or false.")
         return None
     if kind.startswith("id:"):
         key = decode_int_id(value, kind[3:])
         if key is None and value.isdigit():
             key = int(value)  # a database id, as the CSV export also accepts
         if key is None:
-            problems.at(line, column.name, "INVALID_VALUE", f"{value!r} is not a {kind[3:]} ID.")
+            problems.at(line, column.name, Code.INVALID_VALUE, f"{value!r} is not a {kind[3:]} ID.")
         return key
     found = enum_value(kind, value)
     if found is None:
-        problems.at(line, column.name, "INVALID_VALUE", f"{value!r} is not one of {kind}.")
+        problems.at(line, column.name, Code.INVALID_VALUE, f"{value!r} is not one of {kind}.")
     return found
 
 

@@ -9,6 +9,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from core.codes import Code
 from db.activities import ActivityKind
 from resolvers import activities as resolve
 from resolvers.committees import CongressByIdLoader
@@ -65,7 +66,7 @@ class Activity(Node):
 def check_dates(start: date | None, end: date | None) -> None:
     if start is not None and end is not None and end < start:
         raise GraphQLError(
-            f"`to` ({end}) is before `from` ({start}).", extensions={"code": "INVALID_VALUE"}
+            f"`to` ({end}) is before `from` ({start}).", extensions={"code": Code.INVALID_VALUE}
         )
 
 
@@ -97,7 +98,7 @@ async def activity_participation(
     region = await Region.load(info, region_code.strip())
     if region is None:
         raise GraphQLError(
-            f"No region with code {region_code!r}.", extensions={"code": "NOT_FOUND"}
+            f"No region with code {region_code!r}.", extensions={"code": Code.NOT_FOUND}
         )
     pairs = await resolve.participation(
         info.context.db, region.code, start, end, tuple(kinds) if kinds else None

@@ -6,6 +6,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from core.codes import Code
 from resolvers.duty_records import DutyRecordLoader
 from schema.counts import shown
 
@@ -32,5 +33,7 @@ class DutyRecord:
 
 async def duty_record(info: Info, deputy_id: int, year: int) -> DutyRecord:
     if not 1949 <= year <= 2100:
-        raise GraphQLError(f"No year {year} in the registry.", extensions={"code": "INVALID_VALUE"})
+        raise GraphQLError(
+            f"No year {year} in the registry.", extensions={"code": Code.INVALID_VALUE}
+        )
     return shown(DutyRecord, await info.context.loader(DutyRecordLoader).load((deputy_id, year)))

@@ -11,6 +11,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from core.codes import Code
 from db.enums import Level
 from resolvers import reports as compute
 from resolvers.ids import decode_int_id
@@ -96,7 +97,7 @@ async def _region(info: Info, code: str) -> Region:
     region = await Region.load(info, code.strip())
     if region is None:
         shown = code if len(code) <= 40 else code[:40] + "…"  # never echo a huge value
-        raise GraphQLError(f"No region with code {shown!r}.", extensions={"code": "NOT_FOUND"})
+        raise GraphQLError(f"No region with code {shown!r}.", extensions={"code": Code.NOT_FOUND})
     return region
 
 
@@ -181,7 +182,7 @@ class Reports:
         key = decode_int_id(committee_id, "Committee")
         if key is None:
             raise GraphQLError(
-                f"{committee_id!r} is not a committee ID.", extensions={"code": "NOT_FOUND"}
+                f"{committee_id!r} is not a committee ID.", extensions={"code": Code.NOT_FOUND}
             )
         figures = await compute.attendance(info.context.db, key, year)
         return shown(AttendanceReport, figures, by_level=level_counts(figures.by_level))
@@ -191,7 +192,7 @@ class Reports:
         key = decode_int_id(congress_id, "Congress")
         if key is None:
             raise GraphQLError(
-                f"{congress_id!r} is not a congress ID.", extensions={"code": "NOT_FOUND"}
+                f"{congress_id!r} is not a congress ID.", extensions={"code": Code.NOT_FOUND}
             )
         deputies, covered = await compute.contact_coverage(info.context.db, key)
         ratio = covered / deputies if deputies else 0.0

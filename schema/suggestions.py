@@ -9,6 +9,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from core.codes import Code
 from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome, SuggestionStatus
 from resolvers import suggestions as resolve
 from resolvers.committees import CommitteeByIdLoader, CongressByIdLoader, TermByIdLoader
@@ -193,7 +194,7 @@ def congress_key(congress_id: str) -> int:
     key = decode_int_id(congress_id, "Congress")
     if key is None:
         raise GraphQLError(
-            f"{congress_id!r} is not a congress ID.", extensions={"code": "NOT_FOUND"}
+            f"{congress_id!r} is not a congress ID.", extensions={"code": Code.NOT_FOUND}
         )
     return key
 
@@ -284,7 +285,9 @@ class SuggestionReport:
 
 def check_year(year: int) -> None:
     if not 1949 <= year <= 2100:
-        raise GraphQLError(f"No year {year} in the registry.", extensions={"code": "INVALID_VALUE"})
+        raise GraphQLError(
+            f"No year {year} in the registry.", extensions={"code": Code.INVALID_VALUE}
+        )
 
 
 async def suggestion_report(
