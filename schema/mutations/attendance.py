@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
 from db.enums import Level
 from resolvers.mutations import attendance as writes
 from schema.attendance import Meeting
-from schema.mutations.base import UserError, perform
+from schema.mutations.base import mutation, payload, with_spec
 
 
 @strawberry.input
@@ -23,10 +22,7 @@ class CreateMeetingInput:
     topics: list[str] | None = None
 
 
-@strawberry.type
-class MeetingPayload:
-    meeting: Meeting | None
-    user_errors: list[UserError]
+MeetingPayload = payload("MeetingPayload", "meeting", Meeting)
 
 
 @strawberry.input
@@ -48,35 +44,20 @@ class RecordAttendanceInput:
 
 @strawberry.type
 class AttendanceMutation:
-    @strawberry.mutation
-    async def create_meeting(self, info: Info, input: CreateMeetingInput) -> MeetingPayload:
-        spec = writes.MeetingSpec(
-            committee_id=input.committee_id,
-            number=input.number,
-            title=input.title,
-            start_date=input.start_date,
-            end_date=input.end_date,
-            topics=tuple(input.topics or ()),
-        )
-        key, errors = await perform(
-            info,
-            lambda conn, actor: writes.create_meeting(conn, actor, spec),
-            ("Committee", input.committee_id),
-        )
-        return MeetingPayload(
-            meeting=await Meeting.load(info, key) if key else None, user_errors=errors
-        )
-
-    @strawberry.mutation
-    async def record_attendance(self, info: Info, input: RecordAttendanceInput) -> MeetingPayload:
-        attendees = [
-            writes.AttendeeSpec(a.deputy_id, a.level, bool(a.spoke)) for a in input.attendees
-        ]
-        key, errors = await perform(
-            info,
-            lambda conn, actor: writes.record_attendance(conn, actor, input.meeting_id, attendees),
-            ("Meeting", input.meeting_id),
-        )
-        return MeetingPayload(
-            meeting=await Meeting.load(info, key) if key else None, user_errors=errors
-        )
+    create_meeting = mutation(
+        CreateMeetingInput,
+        MeetingPayload,
+        ("Committee", "committee_id"),
+        with_spec(writes.create_meeting, writes.MeetingSpec),
+    )
+    record_attendance = mutation(
+        RecordAttendanceInput,
+        MeetingPayload,
+        ("Meeting", "meeting_id"),
+        lambda conn, actor, input: writes.record_attendance(
+            conn,
+            actor,
+            input.meeting_id,
+            [writes.AttendeeSpec(a.deputy_id, a.level, bool(a.spoke)) for a in input.attendees],
+        ),
+    )

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
 from db.enums import StationKind
 from resolvers.mutations import stations as writes
-from schema.mutations.base import UserError, perform
+from schema.mutations.base import mutation, payload, with_spec
 from schema.stations import Reception, Station
 
 
@@ -23,10 +22,7 @@ class CreateStationInput:
     reception_day: int | None = None
 
 
-@strawberry.type
-class StationPayload:
-    station: Station | None
-    user_errors: list[UserError]
+StationPayload = payload("StationPayload", "station", Station)
 
 
 @strawberry.input
@@ -45,62 +41,28 @@ class RecordReceptionInput:
     problems_resolved: int
 
 
-@strawberry.type
-class ReceptionPayload:
-    reception: Reception | None
-    user_errors: list[UserError]
+ReceptionPayload = payload("ReceptionPayload", "reception", Reception)
 
 
 @strawberry.type
 class StationMutation:
-    @strawberry.mutation
-    async def create_station(self, info: Info, input: CreateStationInput) -> StationPayload:
-        spec = writes.StationSpec(
-            name=input.name,
-            kind=input.kind,
-            region_code=input.region_code,
-            address=input.address,
-            star_rating=input.star_rating,
-            reception_day=input.reception_day,
-        )
-        key, errors = await perform(
-            info,
-            lambda conn, actor: writes.create_station(conn, actor, spec),
-            ("Region", input.region_code),
-        )
-        return StationPayload(
-            station=await Station.load(info, key) if key else None, user_errors=errors
-        )
-
-    @strawberry.mutation
-    async def assign_station_deputies(
-        self, info: Info, input: AssignStationDeputiesInput
-    ) -> StationPayload:
-        key, errors = await perform(
-            info,
-            lambda conn, actor: writes.assign_station_deputies(
-                conn, actor, input.station_id, input.deputy_ids
-            ),
-            ("Station", input.station_id),
-        )
-        return StationPayload(
-            station=await Station.load(info, key) if key else None, user_errors=errors
-        )
-
-    @strawberry.mutation
-    async def record_reception(self, info: Info, input: RecordReceptionInput) -> ReceptionPayload:
-        spec = writes.ReceptionSpec(
-            station_id=input.station_id,
-            date=input.date,
-            deputy_ids=tuple(input.deputy_ids),
-            visitors=input.visitors,
-            opinions_collected=input.opinions_collected,
-            problems_resolved=input.problems_resolved,
-        )
-        key, errors = await perform(
-            info,
-            lambda conn, actor: writes.record_reception(conn, actor, spec),
-            ("Station", input.station_id),
-        )
-        reception = await Reception.load(info, key) if key else None
-        return ReceptionPayload(reception=reception, user_errors=errors)
+    create_station = mutation(
+        CreateStationInput,
+        StationPayload,
+        ("Region", "region_code"),
+        with_spec(writes.create_station, writes.StationSpec),
+    )
+    assign_station_deputies = mutation(
+        AssignStationDeputiesInput,
+        StationPayload,
+        ("Station", "station_id"),
+        lambda conn, actor, input: writes.assign_station_deputies(
+            conn, actor, input.station_id, input.deputy_ids
+        ),
+    )
+    record_reception = mutation(
+        RecordReceptionInput,
+        ReceptionPayload,
+        ("Station", "station_id"),
+        with_spec(writes.record_reception, writes.ReceptionSpec),
+    )

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
 from resolvers.mutations import voters as writes
-from schema.mutations.base import UserError, perform
+from schema.mutations.base import mutation, payload
 from schema.voters import VoterContact
 
 
@@ -31,47 +30,25 @@ class EndVoterContactInput:
     until: date
 
 
-@strawberry.type
-class VoterContactPayload:
-    voter_contact: VoterContact | None
-    user_errors: list[UserError]
-
-
-async def _payload(info: Info, key: int | None, errors: list[UserError]) -> VoterContactPayload:
-    contact = await VoterContact.load(info, key) if key else None
-    return VoterContactPayload(voter_contact=contact, user_errors=errors)
+VoterContactPayload = payload("VoterContactPayload", "voter_contact", VoterContact)
 
 
 @strawberry.type
 class VoterMutation:
-    @strawberry.mutation(
-        description="Record a voter the deputy keeps in touch with; the service draws the pseudonym."
+    add_voter_contact = mutation(
+        AddVoterContactInput,
+        VoterContactPayload,
+        ("Region", "community_code"),
+        lambda conn, actor, input: writes.add_voter_contact(
+            conn, actor, input.deputy_id, input.community_code, input.community, input.since
+        ),
+        description="Record a voter the deputy keeps in touch with; the service draws the pseudonym.",
     )
-    async def add_voter_contact(
-        self, info: Info, input: AddVoterContactInput
-    ) -> VoterContactPayload:
-        return await _payload(
-            info,
-            *await perform(
-                info,
-                lambda conn, actor: writes.add_voter_contact(
-                    conn, actor, input.deputy_id, input.community_code, input.community, input.since
-                ),
-                ("Region", input.community_code),
-            ),
-        )
-
-    @strawberry.mutation
-    async def end_voter_contact(
-        self, info: Info, input: EndVoterContactInput
-    ) -> VoterContactPayload:
-        return await _payload(
-            info,
-            *await perform(
-                info,
-                lambda conn, actor: writes.end_voter_contact(
-                    conn, actor, input.voter_contact_id, input.until
-                ),
-                ("VoterContact", input.voter_contact_id),
-            ),
-        )
+    end_voter_contact = mutation(
+        EndVoterContactInput,
+        VoterContactPayload,
+        ("VoterContact", "voter_contact_id"),
+        lambda conn, actor, input: writes.end_voter_contact(
+            conn, actor, input.voter_contact_id, input.until
+        ),
+    )
