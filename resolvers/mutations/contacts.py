@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from datetime import date
 
@@ -86,14 +87,15 @@ async def log_contact(
     conn: AsyncConnection,
     actor: Actor,
     assignment_id: str,
-    day: date,
+    date: datetime.date,
     channel: ContactChannel,
     summary: str,
 ) -> int:
+    day = date  # the parameter is named like the input field; `date` the type is shadowed
     w = Write(conn, actor)
     assignment = await w.find("assignmentId", assignment_id, "ContactAssignment")
     w.refuse(not summary.strip(), "summary", "Say in a few words what the contact was about.")
-    w.refuse(day > date.today(), "date", "A contact is logged once it has taken place.")
+    w.refuse(day > datetime.date.today(), "date", "A contact is logged once it has taken place.")
     if assignment is not None:
         w.refuse(
             day < assignment.start_date or (assignment.end_date and day > assignment.end_date),

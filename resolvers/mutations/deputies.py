@@ -176,15 +176,17 @@ async def create_deputy(conn: AsyncConnection, actor: Actor, spec: DeputySpec) -
 
 
 async def add_mandate(
-    conn: AsyncConnection, actor: Actor, deputy_id: str, spec: MandateSpec
+    conn: AsyncConnection, actor: Actor, deputy_id: str, mandate: MandateSpec
 ) -> int:
     w = Write(conn, actor)
     deputy = await w.find("deputyId", deputy_id, "Deputy", lock=True)
     locality = await w.one(regions, code=deputy.locality_code) if deputy is not None else None
-    checked = await _check_mandate(w, ("mandate",), spec, locality, deputy.id if deputy else None)
+    checked = await _check_mandate(
+        w, ("mandate",), mandate, locality, deputy.id if deputy else None
+    )
     w.check()
     assert deputy is not None and checked is not None
-    return await _insert_mandate(w, "addMandate", deputy.id, spec, *checked)
+    return await _insert_mandate(w, "addMandate", deputy.id, mandate, *checked)
 
 
 async def end_mandate(
@@ -193,9 +195,10 @@ async def end_mandate(
     mandate_id: str,
     end_date: date,
     reason: MandateEndReason,
-    status: MandateStatus,
+    status: MandateStatus | None = None,
     expected_version: int | None = None,
 ) -> int:
+    status = status or MandateStatus.TERMINATED
     w = Write(conn, actor)
     mandate = await w.find("mandateId", mandate_id, "Mandate", lock=True)
     # Checked on the locked row: a concurrent change has either committed or waits for us.

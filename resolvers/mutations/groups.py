@@ -67,11 +67,11 @@ class MemberSpec:
 
 
 async def add_group_members(
-    conn: AsyncConnection, actor: Actor, group_id: str, new_members: Sequence[MemberSpec]
+    conn: AsyncConnection, actor: Actor, group_id: str, members: Sequence[MemberSpec]
 ) -> int:
     w = Write(conn, actor)
     group = await w.find("groupId", group_id, "DeputyGroup", lock=True)
-    found = await w.find_many("members", [m.deputy_id for m in new_members], "Deputy")
+    found = await w.find_many("members", [m.deputy_id for m in members], "Deputy")
     ids = [d.id for d in found if d is not None]
     w.listed_twice(found, lambda i: ("members", i, "deputyId"), Code.DUPLICATE_MEMBER)
     if group is not None:
@@ -88,7 +88,7 @@ async def add_group_members(
             conn, group.congress_id, ids, date.today(), own_only=professional
         )
         leaders = [r for r in existing.values() if r is GroupRole.LEADER]
-        for i, (spec, deputy) in enumerate(zip(new_members, found, strict=True)):
+        for i, (spec, deputy) in enumerate(zip(members, found, strict=True)):
             if deputy is None:
                 continue
             path = ("members", i, "deputyId")
@@ -112,7 +112,7 @@ async def add_group_members(
     assert group is not None
     rows = [
         {"group_id": group.id, "deputy_id": d.id, "role": spec.role, "joined_on": date.today()}
-        for spec, d in zip(new_members, found, strict=True)
+        for spec, d in zip(members, found, strict=True)
         if d is not None
     ]
     if rows:

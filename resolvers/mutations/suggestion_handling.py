@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.codes import Code
 from db.enums import CommitteeKind, CommitteeRole
 from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome, reply_due
+from resolvers.mutations import tables
 from resolvers.mutations.base import Actor
 from resolvers.mutations.suggestions import handlers_of, locked_suggestion, not_before, not_future
-from resolvers.mutations.tables import committees, handlers, memberships, suggestions, supervisions
+from resolvers.mutations.tables import committees, memberships, suggestions, supervisions
 from resolvers.mutations.write import Write
 
 # Standing-committee leaders who may lead a key supervision (主任、副主任).
@@ -36,9 +37,10 @@ async def assign_suggestion(
     actor: Actor,
     suggestion_id: str,
     assigned_on: date,
-    units: Sequence[HandlerSpec],
-    complex_: bool = False,
+    handlers: Sequence[HandlerSpec],
+    complex: bool = False,
 ) -> int:
+    units = handlers
     w = Write(conn, actor)
     suggestion = await locked_suggestion(w, suggestion_id)
     names = [u.unit.strip() for u in units]
@@ -62,7 +64,7 @@ async def assign_suggestion(
         not_before(w, "assignedOn", assigned_on, suggestion.submitted_on, "The assignment")
     w.check()
     assert suggestion is not None
-    due = reply_due(assigned_on, complex_)
+    due = reply_due(assigned_on, complex)
     rows = [
         {
             "suggestion_id": suggestion.id,
@@ -73,7 +75,7 @@ async def assign_suggestion(
         }
         for name, u in zip(names, units, strict=True)
     ]
-    await conn.execute(insert(handlers), rows)
+    await conn.execute(insert(tables.handlers), rows)
     await w.audit("assignSuggestion", "Suggestion", suggestion.id, after={"handlers": rows})
     return int(suggestion.id)
 
@@ -114,8 +116,8 @@ async def reply_suggestion(
     w.check()
     assert suggestion is not None and handler is not None
     await conn.execute(
-        update(handlers)
-        .where(handlers.c.id == handler.id)
+        update(tables.handlers)
+        .where(tables.handlers.c.id == handler.id)
         .values(replied_on=replied_on, outcome=outcome)
     )
     after = {"unit": handler.unit, "replied_on": replied_on, "outcome": outcome}
@@ -207,8 +209,9 @@ async def rate_suggestion(
     actor: Actor,
     suggestion_id: str,
     satisfaction: Satisfaction,
-    rated_on: date,
+    rated_on: date | None = None,
 ) -> int:
+    rated_on = rated_on or date.today()
     w = Write(conn, actor)
     suggestion = await locked_suggestion(w, suggestion_id)
     not_future(w, "ratedOn", rated_on, "A rating")

@@ -87,10 +87,10 @@ async def add_voter_contact(
 
 
 async def end_voter_contact(
-    conn: AsyncConnection, actor: Actor, contact_id: str, until: date
+    conn: AsyncConnection, actor: Actor, voter_contact_id: str, until: date
 ) -> int:
     w = Write(conn, actor)
-    contact = await w.find("voterContactId", contact_id, "VoterContact", lock=True)
+    contact = await w.find("voterContactId", voter_contact_id, "VoterContact", lock=True)
     if contact is not None:
         if contact.until is not None:
             w.add(

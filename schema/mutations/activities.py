@@ -9,10 +9,12 @@ import strawberry
 from db.activities import ActivityKind
 from resolvers.mutations import activities as writes
 from schema.activities import Activity
-from schema.mutations.base import mutation, payload, with_spec
+from schema.mutations.declare import mutation_input, mutation_type, payload
+
+ActivityPayload = payload("ActivityPayload", "activity", Activity)
 
 
-@strawberry.input
+@mutation_input(ActivityPayload, ("Congress", "organizer_congress_id"), writes.record_activity)
 class RecordActivityInput:
     kind: ActivityKind
     title: str
@@ -26,14 +28,4 @@ class RecordActivityInput:
     )
 
 
-ActivityPayload = payload("ActivityPayload", "activity", Activity)
-
-
-@strawberry.type
-class ActivityMutation:
-    record_activity = mutation(
-        RecordActivityInput,
-        ActivityPayload,
-        ("Congress", "organizer_congress_id"),
-        with_spec(writes.record_activity, writes.ActivitySpec),
-    )
+ActivityMutation = mutation_type("ActivityMutation", RecordActivityInput)

@@ -9,10 +9,12 @@ import strawberry
 from db.enums import Level
 from resolvers.mutations import attendance as writes
 from schema.attendance import Meeting
-from schema.mutations.base import mutation, payload, with_spec
+from schema.mutations.declare import mutation_input, mutation_type, payload
+
+MeetingPayload = payload("MeetingPayload", "meeting", Meeting)
 
 
-@strawberry.input
+@mutation_input(MeetingPayload, ("Committee", "committee_id"), writes.create_meeting)
 class CreateMeetingInput:
     committee_id: strawberry.ID
     number: int
@@ -20,9 +22,6 @@ class CreateMeetingInput:
     start_date: date
     end_date: date
     topics: list[str] | None = None
-
-
-MeetingPayload = payload("MeetingPayload", "meeting", Meeting)
 
 
 @strawberry.input
@@ -36,28 +35,10 @@ class AttendeeInput:
     spoke: bool | None = None
 
 
-@strawberry.input
+@mutation_input(MeetingPayload, ("Meeting", "meeting_id"), writes.record_attendance)
 class RecordAttendanceInput:
     meeting_id: strawberry.ID
     attendees: list[AttendeeInput]
 
 
-@strawberry.type
-class AttendanceMutation:
-    create_meeting = mutation(
-        CreateMeetingInput,
-        MeetingPayload,
-        ("Committee", "committee_id"),
-        with_spec(writes.create_meeting, writes.MeetingSpec),
-    )
-    record_attendance = mutation(
-        RecordAttendanceInput,
-        MeetingPayload,
-        ("Meeting", "meeting_id"),
-        lambda conn, actor, input: writes.record_attendance(
-            conn,
-            actor,
-            input.meeting_id,
-            [writes.AttendeeSpec(a.deputy_id, a.level, bool(a.spoke)) for a in input.attendees],
-        ),
-    )
+AttendanceMutation = mutation_type("AttendanceMutation", CreateMeetingInput, RecordAttendanceInput)

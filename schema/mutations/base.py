@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-import typing
 from collections.abc import Awaitable, Callable
-from operator import attrgetter
-from typing import Any
 
 import strawberry
 from asyncpg.exceptions import CheckViolationError, UniqueViolationError
@@ -106,61 +102,3 @@ async def perform(
     # The same request and the next ones must read what was just written.
     context.clear_loaders()
     return key, []
-
-
-def payload(name: str, field: str, node: type) -> type:
-    """The answer of a mutation: `field`, the node written (null on any problem), and
-    userErrors."""
-    annotations = {field: node | None, "user_errors": list[UserError]}
-    made = strawberry.type(type(name, (), {"__annotations__": annotations}))
-    made.node = (field, node)  # type: ignore[attr-defined]
-    return made
-
-
-def spec_of(input: object, spec: type) -> Any:
-    """A domain write's spec from the input of the same field names: lists become tuples, an
-    input left out takes the spec's default, a nested input its own spec."""
-    hints = typing.get_type_hints(spec)
-    values = {}
-    for f in dataclasses.fields(spec):
-        value = getattr(input, f.name)
-        if value is None and f.default is not dataclasses.MISSING:
-            value = f.default
-        elif isinstance(value, list):
-            value = tuple(value)
-        elif dataclasses.is_dataclass(hints[f.name]):
-            value = spec_of(value, hints[f.name])
-        values[f.name] = value
-    return spec(**values)
-
-
-def mutation(
-    input_type: type,
-    answer: type,
-    target: tuple[str, str],
-    write: Callable[[AsyncConnection, Actor, Any], Awaitable[int]],
-    description: str | None = None,
-) -> Any:
-    """A mutation field: `input` in, the write run by `perform`, the node written reloaded.
-
-    `target` is the kind of what the write touches and the input attribute naming it (dotted
-    for a nested input)."""
-    kind, attribute = target
-    field, node = answer.node  # type: ignore[attr-defined]
-
-    async def resolve(info: Info, input: Any) -> Any:
-        key, errors = await perform(
-            info,
-            lambda conn, actor: write(conn, actor, input),
-            (kind, attrgetter(attribute)(input)),
-        )
-        found = await node.load(info, key) if key else None
-        return answer(**{field: found, "user_errors": errors})
-
-    resolve.__annotations__ = {"info": Info, "input": input_type, "return": answer}
-    return strawberry.mutation(resolver=resolve, description=description)
-
-
-def with_spec(write: Callable[[AsyncConnection, Actor, Any], Awaitable[int]], spec: type) -> Any:
-    """A write that takes one spec, fed from the input."""
-    return lambda conn, actor, input: write(conn, actor, spec_of(input, spec))

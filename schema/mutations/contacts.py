@@ -9,10 +9,12 @@ import strawberry
 from db.enums import ContactChannel
 from resolvers.mutations import contacts as writes
 from schema.contacts import ContactAssignment
-from schema.mutations.base import mutation, payload, with_spec
+from schema.mutations.declare import mutation_input, mutation_type, payload
+
+ContactAssignmentPayload = payload("ContactAssignmentPayload", "assignment", ContactAssignment)
 
 
-@strawberry.input
+@mutation_input(ContactAssignmentPayload, ("Committee", "committee_id"), writes.assign_contact)
 class AssignContactInput:
     contactor_id: strawberry.ID
     committee_id: strawberry.ID
@@ -20,7 +22,9 @@ class AssignContactInput:
     start_date: date
 
 
-@strawberry.input
+@mutation_input(
+    ContactAssignmentPayload, ("ContactAssignment", "assignment_id"), writes.log_contact
+)
 class LogContactInput:
     assignment_id: strawberry.ID
     date: date
@@ -28,22 +32,4 @@ class LogContactInput:
     summary: str
 
 
-ContactAssignmentPayload = payload("ContactAssignmentPayload", "assignment", ContactAssignment)
-
-
-@strawberry.type
-class ContactMutation:
-    assign_contact = mutation(
-        AssignContactInput,
-        ContactAssignmentPayload,
-        ("Committee", "committee_id"),
-        with_spec(writes.assign_contact, writes.AssignmentSpec),
-    )
-    log_contact = mutation(
-        LogContactInput,
-        ContactAssignmentPayload,
-        ("ContactAssignment", "assignment_id"),
-        lambda conn, actor, input: writes.log_contact(
-            conn, actor, input.assignment_id, input.date, input.channel, input.summary
-        ),
-    )
+ContactMutation = mutation_type("ContactMutation", AssignContactInput, LogContactInput)

@@ -10,7 +10,13 @@ from db.enums import CommitteeRole, Gender, MandateEndReason, MandateStatus
 from resolvers.mutations import committees as committee_writes
 from resolvers.mutations import deputies as writes
 from schema.deputies import CommitteeMembership, Deputy, Mandate
-from schema.mutations.base import mutation, payload, spec_of, with_spec
+from schema.mutations.declare import mutation_input, mutation_type, payload
+
+DeputyPayload = payload("DeputyPayload", "deputy", Deputy)
+MandatePayload = payload("MandatePayload", "mandate", Mandate)
+CommitteeMembershipPayload = payload(
+    "CommitteeMembershipPayload", "membership", CommitteeMembership
+)
 
 
 @strawberry.input
@@ -23,7 +29,7 @@ class MandateInput:
     by_election: bool | None = None
 
 
-@strawberry.input
+@mutation_input(DeputyPayload, ("Congress", "mandate.congress_id"), writes.create_deputy)
 class CreateDeputyInput:
     name: str
     gender: Gender
@@ -39,16 +45,13 @@ class CreateDeputyInput:
     mandate: MandateInput
 
 
-DeputyPayload = payload("DeputyPayload", "deputy", Deputy)
-
-
-@strawberry.input
+@mutation_input(MandatePayload, ("Congress", "mandate.congress_id"), writes.add_mandate)
 class AddMandateInput:
     deputy_id: strawberry.ID
     mandate: MandateInput
 
 
-@strawberry.input
+@mutation_input(MandatePayload, ("Mandate", "mandate_id"), writes.end_mandate)
 class EndMandateInput:
     mandate_id: strawberry.ID
     end_date: date
@@ -63,10 +66,9 @@ class EndMandateInput:
     )
 
 
-MandatePayload = payload("MandatePayload", "mandate", Mandate)
-
-
-@strawberry.input
+@mutation_input(
+    CommitteeMembershipPayload, ("Committee", "committee_id"), committee_writes.add_committee_member
+)
 class AddCommitteeMemberInput:
     committee_id: strawberry.ID
     deputy_id: strawberry.ID
@@ -74,46 +76,6 @@ class AddCommitteeMemberInput:
     start_date: date
 
 
-CommitteeMembershipPayload = payload(
-    "CommitteeMembershipPayload", "membership", CommitteeMembership
+DeputyMutation = mutation_type(
+    "DeputyMutation", CreateDeputyInput, AddMandateInput, EndMandateInput, AddCommitteeMemberInput
 )
-
-
-@strawberry.type
-class DeputyMutation:
-    create_deputy = mutation(
-        CreateDeputyInput,
-        DeputyPayload,
-        ("Congress", "mandate.congress_id"),
-        with_spec(writes.create_deputy, writes.DeputySpec),
-    )
-    add_mandate = mutation(
-        AddMandateInput,
-        MandatePayload,
-        ("Congress", "mandate.congress_id"),
-        lambda conn, actor, input: writes.add_mandate(
-            conn, actor, input.deputy_id, spec_of(input.mandate, writes.MandateSpec)
-        ),
-    )
-    end_mandate = mutation(
-        EndMandateInput,
-        MandatePayload,
-        ("Mandate", "mandate_id"),
-        lambda conn, actor, input: writes.end_mandate(
-            conn,
-            actor,
-            input.mandate_id,
-            input.end_date,
-            input.reason,
-            input.status or MandateStatus.TERMINATED,
-            expected_version=input.expected_version,
-        ),
-    )
-    add_committee_member = mutation(
-        AddCommitteeMemberInput,
-        CommitteeMembershipPayload,
-        ("Committee", "committee_id"),
-        lambda conn, actor, input: committee_writes.add_committee_member(
-            conn, actor, input.committee_id, input.deputy_id, input.role, input.start_date
-        ),
-    )

@@ -7,10 +7,12 @@ import strawberry
 from db.enums import GroupKind, GroupRole
 from resolvers.mutations import groups as writes
 from schema.groups import DeputyGroup
-from schema.mutations.base import mutation, payload, with_spec
+from schema.mutations.declare import mutation_input, mutation_type, payload
+
+GroupPayload = payload("GroupPayload", "group", DeputyGroup)
 
 
-@strawberry.input
+@mutation_input(GroupPayload, ("Congress", "congress_id"), writes.create_group)
 class CreateGroupInput:
     name: str
     kind: GroupKind
@@ -19,37 +21,16 @@ class CreateGroupInput:
     theme: str | None = None
 
 
-GroupPayload = payload("GroupPayload", "group", DeputyGroup)
-
-
 @strawberry.input
 class GroupMemberInput:
     deputy_id: strawberry.ID
     role: GroupRole
 
 
-@strawberry.input
+@mutation_input(GroupPayload, ("DeputyGroup", "group_id"), writes.add_group_members)
 class AddGroupMembersInput:
     group_id: strawberry.ID
     members: list[GroupMemberInput]
 
 
-@strawberry.type
-class GroupMutation:
-    create_group = mutation(
-        CreateGroupInput,
-        GroupPayload,
-        ("Congress", "congress_id"),
-        with_spec(writes.create_group, writes.GroupSpec),
-    )
-    add_group_members = mutation(
-        AddGroupMembersInput,
-        GroupPayload,
-        ("DeputyGroup", "group_id"),
-        lambda conn, actor, input: writes.add_group_members(
-            conn,
-            actor,
-            input.group_id,
-            [writes.MemberSpec(m.deputy_id, m.role) for m in input.members],
-        ),
-    )
+GroupMutation = mutation_type("GroupMutation", CreateGroupInput, AddGroupMembersInput)

@@ -8,11 +8,14 @@ import strawberry
 
 from db.enums import StationKind
 from resolvers.mutations import stations as writes
-from schema.mutations.base import mutation, payload, with_spec
+from schema.mutations.declare import mutation_input, mutation_type, payload
 from schema.stations import Reception, Station
 
+StationPayload = payload("StationPayload", "station", Station)
+ReceptionPayload = payload("ReceptionPayload", "reception", Reception)
 
-@strawberry.input
+
+@mutation_input(StationPayload, ("Region", "region_code"), writes.create_station)
 class CreateStationInput:
     name: str
     kind: StationKind
@@ -22,16 +25,13 @@ class CreateStationInput:
     reception_day: int | None = None
 
 
-StationPayload = payload("StationPayload", "station", Station)
-
-
-@strawberry.input
+@mutation_input(StationPayload, ("Station", "station_id"), writes.assign_station_deputies)
 class AssignStationDeputiesInput:
     station_id: strawberry.ID
     deputy_ids: list[strawberry.ID]
 
 
-@strawberry.input
+@mutation_input(ReceptionPayload, ("Station", "station_id"), writes.record_reception)
 class RecordReceptionInput:
     station_id: strawberry.ID
     date: date
@@ -41,28 +41,6 @@ class RecordReceptionInput:
     problems_resolved: int
 
 
-ReceptionPayload = payload("ReceptionPayload", "reception", Reception)
-
-
-@strawberry.type
-class StationMutation:
-    create_station = mutation(
-        CreateStationInput,
-        StationPayload,
-        ("Region", "region_code"),
-        with_spec(writes.create_station, writes.StationSpec),
-    )
-    assign_station_deputies = mutation(
-        AssignStationDeputiesInput,
-        StationPayload,
-        ("Station", "station_id"),
-        lambda conn, actor, input: writes.assign_station_deputies(
-            conn, actor, input.station_id, input.deputy_ids
-        ),
-    )
-    record_reception = mutation(
-        RecordReceptionInput,
-        ReceptionPayload,
-        ("Station", "station_id"),
-        with_spec(writes.record_reception, writes.ReceptionSpec),
-    )
+StationMutation = mutation_type(
+    "StationMutation", CreateStationInput, AssignStationDeputiesInput, RecordReceptionInput
+)

@@ -10,11 +10,19 @@ import strawberry
 from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome
 from resolvers.mutations import suggestion_handling as steps
 from resolvers.mutations import suggestions as writes
-from schema.mutations.base import mutation, payload, with_spec
+from schema.mutations.declare import mutation_input, mutation_type, payload
 from schema.suggestions import Suggestion, SuggestionCategory
 
+SuggestionPayload = payload("SuggestionPayload", "suggestion", Suggestion)
+SuggestionCategoryPayload = payload("SuggestionCategoryPayload", "category", SuggestionCategory)
 
-@strawberry.input
+
+@mutation_input(
+    SuggestionPayload,
+    ("Congress", "congress_id"),
+    writes.submit_suggestion,
+    description="A lead deputy's suggestion, with co-signers.",
+)
 class SubmitSuggestionInput:
     congress_id: strawberry.ID
     title: str
@@ -31,7 +39,12 @@ class HandlerInput:
     role: HandlerRole
 
 
-@strawberry.input
+@mutation_input(
+    SuggestionPayload,
+    ("Suggestion", "suggestion_id"),
+    steps.assign_suggestion,
+    description="Hand a suggestion to its lead unit and co-handlers (交办).",
+)
 class AssignSuggestionInput:
     suggestion_id: strawberry.ID
     assigned_on: date
@@ -41,7 +54,12 @@ class AssignSuggestionInput:
     )
 
 
-@strawberry.input
+@mutation_input(
+    SuggestionPayload,
+    ("Suggestion", "suggestion_id"),
+    steps.reply_suggestion,
+    description="One handling unit's reply (答复).",
+)
 class ReplySuggestionInput:
     suggestion_id: strawberry.ID
     unit: str
@@ -49,7 +67,12 @@ class ReplySuggestionInput:
     outcome: SuggestionOutcome
 
 
-@strawberry.input
+@mutation_input(
+    SuggestionPayload,
+    ("Suggestion", "suggestion_id"),
+    steps.supervise_suggestion,
+    description="Pick a suggestion for key supervision (重点督办).",
+)
 class SuperviseSuggestionInput:
     suggestion_id: strawberry.ID
     committee_id: strawberry.ID
@@ -57,7 +80,12 @@ class SuperviseSuggestionInput:
     since: date
 
 
-@strawberry.input
+@mutation_input(
+    SuggestionPayload,
+    ("Suggestion", "suggestion_id"),
+    steps.rate_suggestion,
+    description="The lead deputy's rating, which closes the suggestion.",
+)
 class RateSuggestionInput:
     suggestion_id: strawberry.ID
     satisfaction: Satisfaction
@@ -66,7 +94,12 @@ class RateSuggestionInput:
     )
 
 
-@strawberry.input
+@mutation_input(
+    SuggestionCategoryPayload,
+    ("Congress", "congress_id"),
+    writes.create_category,
+    description="Add a category or subcategory to a congress's classification.",
+)
 class CreateSuggestionCategoryInput:
     congress_id: strawberry.ID
     code: str = strawberry.field(description="'05' for a category, '05.02' for a subcategory.")
@@ -76,66 +109,12 @@ class CreateSuggestionCategoryInput:
     )
 
 
-SuggestionPayload = payload("SuggestionPayload", "suggestion", Suggestion)
-SuggestionCategoryPayload = payload("SuggestionCategoryPayload", "category", SuggestionCategory)
-
-
-@strawberry.type
-class SuggestionMutation:
-    submit_suggestion = mutation(
-        SubmitSuggestionInput,
-        SuggestionPayload,
-        ("Congress", "congress_id"),
-        with_spec(writes.submit_suggestion, writes.SubmissionSpec),
-        description="A lead deputy's suggestion, with co-signers.",
-    )
-    assign_suggestion = mutation(
-        AssignSuggestionInput,
-        SuggestionPayload,
-        ("Suggestion", "suggestion_id"),
-        lambda conn, actor, input: steps.assign_suggestion(
-            conn,
-            actor,
-            input.suggestion_id,
-            input.assigned_on,
-            [steps.HandlerSpec(h.unit, h.role) for h in input.handlers],
-            bool(input.complex),
-        ),
-        description="Hand a suggestion to its lead unit and co-handlers (交办).",
-    )
-    reply_suggestion = mutation(
-        ReplySuggestionInput,
-        SuggestionPayload,
-        ("Suggestion", "suggestion_id"),
-        lambda conn, actor, input: steps.reply_suggestion(
-            conn, actor, input.suggestion_id, input.unit, input.replied_on, input.outcome
-        ),
-        description="One handling unit's reply (答复).",
-    )
-    supervise_suggestion = mutation(
-        SuperviseSuggestionInput,
-        SuggestionPayload,
-        ("Suggestion", "suggestion_id"),
-        lambda conn, actor, input: steps.supervise_suggestion(
-            conn, actor, input.suggestion_id, input.committee_id, input.leader_id, input.since
-        ),
-        description="Pick a suggestion for key supervision (重点督办).",
-    )
-    rate_suggestion = mutation(
-        RateSuggestionInput,
-        SuggestionPayload,
-        ("Suggestion", "suggestion_id"),
-        lambda conn, actor, input: steps.rate_suggestion(
-            conn, actor, input.suggestion_id, input.satisfaction, input.rated_on or date.today()
-        ),
-        description="The lead deputy's rating, which closes the suggestion.",
-    )
-    create_suggestion_category = mutation(
-        CreateSuggestionCategoryInput,
-        SuggestionCategoryPayload,
-        ("Congress", "congress_id"),
-        lambda conn, actor, input: writes.create_category(
-            conn, actor, input.congress_id, input.code, input.name, input.parent_id
-        ),
-        description="Add a category or subcategory to a congress's classification.",
-    )
+SuggestionMutation = mutation_type(
+    "SuggestionMutation",
+    SubmitSuggestionInput,
+    AssignSuggestionInput,
+    ReplySuggestionInput,
+    SuperviseSuggestionInput,
+    RateSuggestionInput,
+    CreateSuggestionCategoryInput,
+)

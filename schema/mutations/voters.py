@@ -7,11 +7,18 @@ from datetime import date
 import strawberry
 
 from resolvers.mutations import voters as writes
-from schema.mutations.base import mutation, payload
+from schema.mutations.declare import mutation_input, mutation_type, payload
 from schema.voters import VoterContact
 
+VoterContactPayload = payload("VoterContactPayload", "voter_contact", VoterContact)
 
-@strawberry.input
+
+@mutation_input(
+    VoterContactPayload,
+    ("Region", "community_code"),
+    writes.add_voter_contact,
+    description="Record a voter the deputy keeps in touch with; the service draws the pseudonym.",
+)
 class AddVoterContactInput:
     deputy_id: strawberry.ID
     community_code: str = strawberry.field(
@@ -24,31 +31,10 @@ class AddVoterContactInput:
     since: date
 
 
-@strawberry.input
+@mutation_input(VoterContactPayload, ("VoterContact", "voter_contact_id"), writes.end_voter_contact)
 class EndVoterContactInput:
     voter_contact_id: strawberry.ID
     until: date
 
 
-VoterContactPayload = payload("VoterContactPayload", "voter_contact", VoterContact)
-
-
-@strawberry.type
-class VoterMutation:
-    add_voter_contact = mutation(
-        AddVoterContactInput,
-        VoterContactPayload,
-        ("Region", "community_code"),
-        lambda conn, actor, input: writes.add_voter_contact(
-            conn, actor, input.deputy_id, input.community_code, input.community, input.since
-        ),
-        description="Record a voter the deputy keeps in touch with; the service draws the pseudonym.",
-    )
-    end_voter_contact = mutation(
-        EndVoterContactInput,
-        VoterContactPayload,
-        ("VoterContact", "voter_contact_id"),
-        lambda conn, actor, input: writes.end_voter_contact(
-            conn, actor, input.voter_contact_id, input.until
-        ),
-    )
+VoterMutation = mutation_type("VoterMutation", AddVoterContactInput, EndVoterContactInput)
