@@ -53,12 +53,7 @@ async def record_activity(conn: AsyncConnection, actor: Actor, spec: ActivitySpe
     rows: list[dict[str, object]] = []
     if congress is not None:
         if region is not None:
-            w.refuse(
-                congress.region_code not in region.lineage,
-                "regionCode",
-                f"{region.name} lies outside the region of {congress.name}.",
-                Code.LOCALITY_OUTSIDE_REGION,
-            )
+            w.inside(region, congress)
         if group is not None:
             w.refuse(
                 group.congress_id != congress.id,
@@ -95,10 +90,8 @@ async def record_activity(conn: AsyncConnection, actor: Actor, spec: ActivitySpe
     assert congress is not None and region is not None
     row = await w.insert(
         activities,
-        kind=spec.kind,
+        spec,
         title=spec.title.strip(),
-        start_date=spec.start_date,
-        end_date=spec.end_date,
         organizer_congress_id=congress.id,
         group_id=group.id if group is not None else None,
         region_code=region.code,

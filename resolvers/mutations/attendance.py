@@ -52,17 +52,12 @@ async def create_meeting(conn: AsyncConnection, actor: Actor, spec: MeetingSpec)
         )
     w.check()
     assert committee is not None
-    return await w.create(
-        "createMeeting",
-        "Meeting",
-        meetings,
-        committee_id=committee.id,
-        number=spec.number,
-        title=spec.title.strip(),
-        start_date=spec.start_date,
-        end_date=spec.end_date,
-        topics=[t.strip() for t in spec.topics],
-    )
+    values = {
+        "committee_id": committee.id,
+        "title": spec.title.strip(),
+        "topics": [t.strip() for t in spec.topics],
+    }
+    return await w.create("createMeeting", "Meeting", meetings, spec, **values)
 
 
 @dataclass(frozen=True)

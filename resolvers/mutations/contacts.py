@@ -72,15 +72,8 @@ async def assign_contact(conn: AsyncConnection, actor: Actor, spec: AssignmentSp
                 )
     w.check()
     assert contactor is not None and committee is not None and deputy is not None
-    return await w.create(
-        "assignContact",
-        "ContactAssignment",
-        assignments,
-        contactor_id=contactor.id,
-        committee_id=committee.id,
-        deputy_id=deputy.id,
-        start_date=spec.start_date,
-    )
+    ids = {"contactor_id": contactor.id, "committee_id": committee.id, "deputy_id": deputy.id}
+    return await w.create("assignContact", "ContactAssignment", assignments, spec, **ids)
 
 
 async def log_contact(

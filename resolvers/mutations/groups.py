@@ -40,24 +40,11 @@ async def create_group(conn: AsyncConnection, actor: Actor, spec: GroupSpec) -> 
             Code.NO_STANDING_COMMITTEE,
         )
         if region is not None:
-            w.refuse(
-                congress.region_code not in region.lineage,
-                "regionCode",
-                f"{region.name} lies outside the region of {congress.name}.",
-                Code.LOCALITY_OUTSIDE_REGION,
-            )
+            w.inside(region, congress)
     w.check()
     assert congress is not None and region is not None
-    return await w.create(
-        "createGroup",
-        "DeputyGroup",
-        groups,
-        name=spec.name.strip(),
-        kind=spec.kind,
-        congress_id=congress.id,
-        region_code=region.code,
-        theme=spec.theme,
-    )
+    values = {"name": spec.name.strip(), "congress_id": congress.id, "region_code": region.code}
+    return await w.create("createGroup", "DeputyGroup", groups, spec, **values)
 
 
 @dataclass(frozen=True)

@@ -51,17 +51,8 @@ async def create_station(conn: AsyncConnection, actor: Actor, spec: StationSpec)
     region = await w.region("regionCode", spec.region_code)
     w.check()
     assert region is not None
-    return await w.create(
-        "createStation",
-        "Station",
-        stations,
-        name=spec.name.strip(),
-        kind=spec.kind,
-        region_code=region.code,
-        address=spec.address,
-        star_rating=spec.star_rating,
-        reception_day=spec.reception_day,
-    )
+    values = {"name": spec.name.strip(), "region_code": region.code}
+    return await w.create("createStation", "Station", stations, spec, **values)
 
 
 def _catchment(region: Any) -> str:
@@ -179,14 +170,7 @@ async def record_reception(conn: AsyncConnection, actor: Actor, spec: ReceptionS
             )
     w.check()
     assert station is not None
-    row = await w.insert(
-        receptions,
-        station_id=station.id,
-        date=spec.date,
-        visitors=spec.visitors,
-        opinions_collected=spec.opinions_collected,
-        problems_resolved=spec.problems_resolved,
-    )
+    row = await w.insert(receptions, spec, station_id=station.id)
     present = sorted({d.id for d in found if d is not None})
     if present:
         await conn.execute(

@@ -7,6 +7,7 @@ with an audit entry.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -79,6 +80,15 @@ class Write(Problems):
         """The row a foreign key of a found row points to."""
         return (await self.conn.execute(select(table).filter_by(**where))).one()
 
+    def inside(self, region: Row[Any], congress: Row[Any]) -> None:
+        """Where an activity or a group is lies in the region of the congress behind it."""
+        self.refuse(
+            congress.region_code not in region.lineage,
+            "regionCode",
+            f"{region.name} lies outside the region of {congress.name}.",
+            Code.LOCALITY_OUTSIDE_REGION,
+        )
+
     def listed_twice(
         self, found: Sequence[Row[Any] | None], path: Callable[[int], Path], code: str
     ) -> set[int]:
@@ -90,7 +100,12 @@ class Write(Problems):
                 seen.add(deputy.id)
         return seen
 
-    async def insert(self, table: Table, **values: object) -> Row[Any]:
+    async def insert(self, table: Table, spec: object = None, /, **values: object) -> Row[Any]:
+        """Insert one row: the spec's fields that are columns, then `values` (the rows found
+        for the spec's IDs, cleaned text)."""
+        if spec is not None:
+            given = {k: v for k, v in dataclasses.asdict(spec).items() if k in table.c}  # type: ignore[call-overload]
+            values = given | values
         return (await self.conn.execute(insert(table).values(**values).returning(*table.c))).one()
 
     async def audit(
@@ -98,8 +113,10 @@ class Write(Problems):
     ) -> None:
         await audit(self.conn, self.actor, action, entity, key, before=before, after=after)
 
-    async def create(self, action: str, entity: str, table: Table, **values: object) -> int:
+    async def create(
+        self, action: str, entity: str, table: Table, spec: object = None, /, **values: object
+    ) -> int:
         """Insert one row, audit it as written, and answer its key."""
-        row = await self.insert(table, **values)
+        row = await self.insert(table, spec, **values)
         await self.audit(action, entity, row.id, after=row)
         return int(row.id)
