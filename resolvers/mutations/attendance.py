@@ -39,13 +39,8 @@ async def create_meeting(conn: AsyncConnection, actor: Actor, spec: MeetingSpec)
     w.refuse(any(not t.strip() for t in spec.topics), "topics", "A topic cannot be blank.")
     if committee is not None:
         await require_standing(w, committee)
-        taken = await conn.scalar(
-            select(meetings.c.id).where(
-                meetings.c.committee_id == committee.id, meetings.c.number == spec.number
-            )
-        )
         w.refuse(
-            taken is not None,
+            await w.exists(meetings, committee_id=committee.id, number=spec.number),
             "number",
             f"{committee.name} already has a meeting number {spec.number}.",
             Code.DUPLICATE_MEETING,

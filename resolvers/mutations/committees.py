@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.codes import Code
@@ -48,17 +48,9 @@ async def add_committee_member(
     committee = await w.find("committeeId", committee_id, "Committee")
     deputy = await w.find("deputyId", deputy_id, "Deputy")
     if committee is not None and deputy is not None:
-        held = await conn.scalar(
-            select(memberships.c.id).where(
-                and_(
-                    memberships.c.committee_id == committee.id,
-                    memberships.c.deputy_id == deputy.id,
-                    memberships.c.end_date.is_(None),
-                )
-            )
-        )
+        held = {"committee_id": committee.id, "deputy_id": deputy.id, "end_date": None}
         w.refuse(
-            held is not None,
+            await w.exists(memberships, **held),
             "deputyId",
             f"{deputy.name} is already on {committee.name}.",
             Code.DUPLICATE_MEMBER,
@@ -76,12 +68,6 @@ async def add_committee_member(
         )
     w.check()
     assert committee is not None and deputy is not None
-    return await w.create(
-        "addCommitteeMember",
-        "CommitteeMembership",
-        memberships,
-        committee_id=committee.id,
-        deputy_id=deputy.id,
-        role=role,
-        start_date=start_date,
-    )
+    ids = {"committee_id": committee.id, "deputy_id": deputy.id}
+    values = {"role": role, "start_date": start_date}
+    return await w.create("addCommitteeMember", "CommitteeMembership", memberships, **ids, **values)

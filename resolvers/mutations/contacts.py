@@ -6,7 +6,6 @@ import datetime
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.codes import Code
@@ -56,16 +55,15 @@ async def assign_contact(conn: AsyncConnection, actor: Actor, spec: AssignmentSp
                 Code.NOT_ELIGIBLE,
             )
             if contactor is not None:
-                duplicate = await conn.scalar(
-                    select(assignments.c.id).where(
-                        assignments.c.committee_id == committee.id,
-                        assignments.c.contactor_id == contactor.id,
-                        assignments.c.deputy_id == deputy.id,
-                        assignments.c.end_date.is_(None),
-                    )
+                current = await w.exists(
+                    assignments,
+                    committee_id=committee.id,
+                    contactor_id=contactor.id,
+                    deputy_id=deputy.id,
+                    end_date=None,
                 )
                 w.refuse(
-                    duplicate is not None,
+                    current,
                     "deputyId",
                     f"{contactor.name} already keeps in touch with {deputy.name}.",
                     Code.DUPLICATE_ASSIGNMENT,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.codes import Code
@@ -86,11 +86,9 @@ async def _check_mandate(
     if deputy_id is not None:
         held = await w.conn.scalar(
             select(mandates.c.id).where(
-                and_(
-                    mandates.c.deputy_id == deputy_id,
-                    mandates.c.term_id == term.id,
-                    mandates.c.status != MandateStatus.TERMINATED,
-                )
+                mandates.c.deputy_id == deputy_id,
+                mandates.c.term_id == term.id,
+                mandates.c.status != MandateStatus.TERMINATED,
             )
         )
         w.refuse(
@@ -105,19 +103,9 @@ async def _check_mandate(
 async def _insert_mandate(
     w: Write, action: str, deputy_id: int, spec: MandateSpec, congress: Row[Any], term: Row[Any]
 ) -> int:
+    found = {"congress_id": congress.id, "term_id": term.id, "level": congress.level}
     return await w.create(
-        action,
-        "Mandate",
-        mandates,
-        deputy_id=deputy_id,
-        congress_id=congress.id,
-        term_id=term.id,
-        level=congress.level,
-        electoral_unit=spec.electoral_unit,
-        delegation=spec.delegation,
-        start_date=spec.start_date,
-        status=MandateStatus.ACTIVE,
-        by_election=spec.by_election,
+        action, "Mandate", mandates, spec, deputy_id=deputy_id, status=MandateStatus.ACTIVE, **found
     )
 
 

@@ -174,13 +174,8 @@ async def create_category(
             Code.CATEGORY_DEPTH,
         )
     if congress is not None:
-        taken = await conn.scalar(
-            select(categories.c.id).where(
-                categories.c.congress_id == congress.id, categories.c.code == code.strip()
-            )
-        )
         w.refuse(
-            taken is not None,
+            await w.exists(categories, congress_id=congress.id, code=code.strip()),
             "code",
             f"{congress.name} has a category {code} already.",
             Code.DUPLICATE_CATEGORY,

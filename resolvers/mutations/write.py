@@ -80,6 +80,10 @@ class Write(Problems):
         """The row a foreign key of a found row points to."""
         return (await self.conn.execute(select(table).filter_by(**where))).one()
 
+    async def exists(self, table: Table, **where: object) -> bool:
+        """Whether a row with these values is there (None: the column is null)."""
+        return await self.conn.scalar(select(table.c.id).filter_by(**where)) is not None
+
     def inside(self, region: Row[Any], congress: Row[Any]) -> None:
         """Where an activity or a group is lies in the region of the congress behind it."""
         self.refuse(
