@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, and_, insert, or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.codes import Code
-from db.columns import table_of
-from db.committees import Committee as CommitteeRow
-from db.committees import CommitteeMembership as MembershipRow
-from db.deputies import Deputy as DeputyRow
-from db.enums import CommitteeRole
-from resolvers.mutations import lookups
-from resolvers.mutations.base import Actor, Problems, audit
+from db.enums import CommitteeRole, Level
+from resolvers.mutations.base import Actor
 from resolvers.mutations.eligibility import eligible_mandates
-
-committees = table_of(CommitteeRow)
-memberships = table_of(MembershipRow)
-deputies = table_of(DeputyRow)
+from resolvers.mutations.tables import congresses, memberships
+from resolvers.mutations.write import Write
 
 
 def current_members(committee_id: int, day: date) -> Select[tuple[int]]:
@@ -31,6 +25,17 @@ def current_members(committee_id: int, day: date) -> Select[tuple[int]]:
     )
 
 
+async def require_standing(w: Write, committee: Row[Any]) -> None:
+    """Meetings and contacts belong to a standing committee, which townships do not have."""
+    congress = await w.one(congresses, id=committee.congress_id)
+    w.refuse(
+        congress.level is Level.TOWNSHIP,
+        "committeeId",
+        f"{congress.name} has no standing committee.",
+        Code.NO_STANDING_COMMITTEE,
+    )
+
+
 async def add_committee_member(
     conn: AsyncConnection,
     actor: Actor,
@@ -39,48 +44,30 @@ async def add_committee_member(
     role: CommitteeRole,
     start_date: date,
 ) -> int:
-    problems = Problems()
-    committee = await lookups.by_id(
-        conn, problems, ("committeeId",), committee_id, "Committee", committees
-    )
-    deputy = await lookups.by_id(conn, problems, ("deputyId",), deputy_id, "Deputy", deputies)
+    w = Write(conn, actor)
+    committee = await w.find("committeeId", committee_id, "Committee")
+    deputy = await w.find("deputyId", deputy_id, "Deputy")
     if committee is not None and deputy is not None:
-        held = await conn.scalar(
-            select(memberships.c.id).where(
-                and_(
-                    memberships.c.committee_id == committee.id,
-                    memberships.c.deputy_id == deputy.id,
-                    memberships.c.end_date.is_(None),
-                )
-            )
+        held = {"committee_id": committee.id, "deputy_id": deputy.id, "end_date": None}
+        w.refuse(
+            await w.exists(memberships, **held),
+            "deputyId",
+            f"{deputy.name} is already on {committee.name}.",
+            Code.DUPLICATE_MEMBER,
         )
-        if held is not None:
-            problems.add(
-                ("deputyId",),
-                f"{deputy.name} is already on {committee.name}.",
-                Code.DUPLICATE_MEMBER,
-            )
         # Committee members are elected from among the congress's own deputies.
         own = await eligible_mandates(
             conn, committee.congress_id, [deputy.id], start_date, own_only=True
         )
-        if not own:
-            problems.add(
-                ("deputyId",),
-                f"{deputy.name} holds no mandate in force in this committee's congress "
-                f"on {start_date}.",
-                Code.NOT_ELIGIBLE,
-            )
-    problems.check()
-    assert committee is not None and deputy is not None
-    row = (
-        await conn.execute(
-            insert(memberships)
-            .values(
-                committee_id=committee.id, deputy_id=deputy.id, role=role, start_date=start_date
-            )
-            .returning(*memberships.c)
+        w.refuse(
+            not own,
+            "deputyId",
+            f"{deputy.name} holds no mandate in force in this committee's congress "
+            f"on {start_date}.",
+            Code.NOT_ELIGIBLE,
         )
-    ).one()
-    await audit(conn, actor, "addCommitteeMember", "CommitteeMembership", row.id, after=row)
-    return int(row.id)
+    w.check()
+    assert committee is not None and deputy is not None
+    ids = {"committee_id": committee.id, "deputy_id": deputy.id}
+    values = {"role": role, "start_date": start_date}
+    return await w.create("addCommitteeMember", "CommitteeMembership", memberships, **ids, **values)

@@ -10,18 +10,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.columns import table_of
-from db.committees import Congress as CongressRow
-from db.deputies import Deputy as DeputyRow
-from db.deputies import Mandate as MandateRow
 from db.enums import Level
-from db.regions import Region as RegionRow
 from db.rules import eligible_for
+from resolvers.mutations.tables import congresses, deputies, mandates, regions
 
-mandates = table_of(MandateRow)
-deputies = table_of(DeputyRow)
-congresses = table_of(CongressRow)
-localities = table_of(RegionRow).alias("loc")
+localities = regions.alias("loc")
 
 
 @dataclass(frozen=True)

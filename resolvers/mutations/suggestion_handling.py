@@ -14,26 +14,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.codes import Code
-from db.columns import table_of
-from db.committees import Committee as CommitteeRow
 from db.enums import CommitteeKind, CommitteeRole
 from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome, reply_due
-from db.suggestions import KeySupervision as SupervisionRow
-from resolvers.mutations import lookups
-from resolvers.mutations.base import Actor, Problems, audit
-from resolvers.mutations.committees import memberships
-from resolvers.mutations.suggestions import (
-    deputies,
-    handlers,
-    handlers_of,
-    locked_suggestion,
-    not_before,
-    not_future,
-    suggestions,
-)
+from resolvers.mutations import tables
+from resolvers.mutations.base import Actor
+from resolvers.mutations.suggestions import handlers_of, locked_suggestion, not_before, not_future
+from resolvers.mutations.tables import committees, memberships, suggestions, supervisions
+from resolvers.mutations.write import Write
 
-committees = table_of(CommitteeRow)
-supervisions = table_of(SupervisionRow)
 # Standing-committee leaders who may lead a key supervision (主任、副主任).
 LEADER_ROLES = (CommitteeRole.CHAIR, CommitteeRole.VICE_CHAIR)
 
@@ -49,35 +37,34 @@ async def assign_suggestion(
     actor: Actor,
     suggestion_id: str,
     assigned_on: date,
-    units: Sequence[HandlerSpec],
-    complex_: bool = False,
+    handlers: Sequence[HandlerSpec],
+    complex: bool = False,
 ) -> int:
-    problems = Problems()
-    suggestion = await locked_suggestion(conn, problems, suggestion_id)
+    units = handlers
+    w = Write(conn, actor)
+    suggestion = await locked_suggestion(w, suggestion_id)
     names = [u.unit.strip() for u in units]
     if not units:
-        problems.add(("handlers",), "Name at least the lead handling unit.", Code.INVALID_VALUE)
+        w.add(("handlers",), "Name at least the lead handling unit.", Code.INVALID_VALUE)
     elif [u.role for u in units].count(HandlerRole.LEAD) != 1:
-        problems.add(
-            ("handlers",), "Exactly one unit leads the handling (主办).", Code.INVALID_VALUE
-        )
+        w.add(("handlers",), "Exactly one unit leads the handling (主办).", Code.INVALID_VALUE)
     for i, name in enumerate(names):
         if not name:
-            problems.add(("handlers", i, "unit"), "A unit needs a name.", Code.INVALID_VALUE)
+            w.add(("handlers", i, "unit"), "A unit needs a name.", Code.INVALID_VALUE)
         elif name in names[:i]:
-            problems.add(("handlers", i, "unit"), f"{name} is listed twice.", Code.DUPLICATE_UNIT)
-    not_future(problems, "assignedOn", assigned_on, "An assignment")
+            w.add(("handlers", i, "unit"), f"{name} is listed twice.", Code.DUPLICATE_UNIT)
+    not_future(w, "assignedOn", assigned_on, "An assignment")
     if suggestion is not None:
-        if await handlers_of(conn, suggestion.id):
-            problems.add(
-                ("suggestionId",),
-                f"Suggestion {suggestion.number} has been assigned already.",
-                Code.ALREADY_ASSIGNED,
-            )
-        not_before(problems, "assignedOn", assigned_on, suggestion.submitted_on, "The assignment")
-    problems.check()
+        w.refuse(
+            await handlers_of(conn, suggestion.id),
+            "suggestionId",
+            f"Suggestion {suggestion.number} has been assigned already.",
+            Code.ALREADY_ASSIGNED,
+        )
+        not_before(w, "assignedOn", assigned_on, suggestion.submitted_on, "The assignment")
+    w.check()
     assert suggestion is not None
-    due = reply_due(assigned_on, complex_)
+    due = reply_due(assigned_on, complex)
     rows = [
         {
             "suggestion_id": suggestion.id,
@@ -88,10 +75,8 @@ async def assign_suggestion(
         }
         for name, u in zip(names, units, strict=True)
     ]
-    await conn.execute(insert(handlers), rows)
-    await audit(
-        conn, actor, "assignSuggestion", "Suggestion", suggestion.id, after={"handlers": rows}
-    )
+    await conn.execute(insert(tables.handlers), rows)
+    await w.audit("assignSuggestion", "Suggestion", suggestion.id, after={"handlers": rows})
     return int(suggestion.id)
 
 
@@ -103,42 +88,40 @@ async def reply_suggestion(
     replied_on: date,
     outcome: SuggestionOutcome,
 ) -> int:
-    problems = Problems()
-    suggestion = await locked_suggestion(conn, problems, suggestion_id)
-    not_future(problems, "repliedOn", replied_on, "A reply")
+    w = Write(conn, actor)
+    suggestion = await locked_suggestion(w, suggestion_id)
+    not_future(w, "repliedOn", replied_on, "A reply")
     handler = None
     if suggestion is not None:
         assigned = await handlers_of(conn, suggestion.id)
         handler = next((h for h in assigned if h.unit == unit.strip()), None)
         if not assigned:
-            problems.add(
+            w.add(
                 ("suggestionId",),
                 f"Suggestion {suggestion.number} has not been assigned to any unit yet.",
                 Code.NOT_ASSIGNED,
             )
         elif handler is None:
-            problems.add(
+            w.add(
                 ("unit",),
                 f"{unit} is not a handling unit of suggestion {suggestion.number}.",
                 Code.UNIT_NOT_ASSIGNED,
             )
         elif handler.replied_on is not None:
-            problems.add(
+            w.add(
                 ("unit",), f"{unit} replied on {handler.replied_on} already.", Code.ALREADY_REPLIED
             )
         else:
-            not_before(problems, "repliedOn", replied_on, handler.assigned_on, "The reply")
-    problems.check()
+            not_before(w, "repliedOn", replied_on, handler.assigned_on, "The reply")
+    w.check()
     assert suggestion is not None and handler is not None
     await conn.execute(
-        update(handlers)
-        .where(handlers.c.id == handler.id)
+        update(tables.handlers)
+        .where(tables.handlers.c.id == handler.id)
         .values(replied_on=replied_on, outcome=outcome)
     )
     after = {"unit": handler.unit, "replied_on": replied_on, "outcome": outcome}
-    await audit(
-        conn, actor, "replySuggestion", "Suggestion", suggestion.id, before=handler, after=after
-    )
+    await w.audit("replySuggestion", "Suggestion", suggestion.id, before=handler, after=after)
     return int(suggestion.id)
 
 
@@ -150,36 +133,34 @@ async def supervise_suggestion(
     leader_id: str | None,
     since: date,
 ) -> int:
-    problems = Problems()
-    suggestion = await locked_suggestion(conn, problems, suggestion_id)
-    committee = await lookups.by_id(
-        conn, problems, ("committeeId",), committee_id, "Committee", committees
-    )
+    w = Write(conn, actor)
+    suggestion = await locked_suggestion(w, suggestion_id)
+    committee = await w.find("committeeId", committee_id, "Committee")
     leader = None
     if leader_id is not None:
-        leader = await lookups.by_id(conn, problems, ("leaderId",), leader_id, "Deputy", deputies)
-    not_future(problems, "since", since, "Key supervision")
+        leader = await w.find("leaderId", leader_id, "Deputy")
+    not_future(w, "since", since, "Key supervision")
     if suggestion is not None:
-        not_before(problems, "since", since, suggestion.submitted_on, "Key supervision")
+        not_before(w, "since", since, suggestion.submitted_on, "Key supervision")
         taken = await conn.scalar(
             select(supervisions.c.suggestion_id).where(
                 supervisions.c.suggestion_id == suggestion.id
             )
         )
-        if taken is not None:
-            problems.add(
-                ("suggestionId",),
-                f"Suggestion {suggestion.number} is under key supervision already.",
-                Code.ALREADY_SUPERVISED,
-            )
-        if suggestion.rated_on is not None:
-            problems.add(
-                ("suggestionId",),
-                f"Suggestion {suggestion.number} was closed on {suggestion.rated_on}.",
-                Code.ALREADY_CLOSED,
-            )
+        w.refuse(
+            taken is not None,
+            "suggestionId",
+            f"Suggestion {suggestion.number} is under key supervision already.",
+            Code.ALREADY_SUPERVISED,
+        )
+        w.refuse(
+            suggestion.rated_on is not None,
+            "suggestionId",
+            f"Suggestion {suggestion.number} was closed on {suggestion.rated_on}.",
+            Code.ALREADY_CLOSED,
+        )
         if committee is not None and committee.congress_id != suggestion.congress_id:
-            problems.add(
+            w.add(
                 ("committeeId",),
                 f"{committee.name} is not a committee of the suggestion's congress.",
                 Code.WRONG_CONGRESS,
@@ -187,13 +168,13 @@ async def supervise_suggestion(
         if leader is not None and not await _is_leader(
             conn, suggestion.congress_id, leader.id, since
         ):
-            problems.add(
+            w.add(
                 ("leaderId",),
                 f"{leader.name} is not the chair or a vice-chair of the standing committee on "
                 f"{since}.",
                 Code.NOT_A_LEADER,
             )
-    problems.check()
+    w.check()
     assert suggestion is not None and committee is not None
     values = {
         "suggestion_id": suggestion.id,
@@ -202,7 +183,7 @@ async def supervise_suggestion(
         "since": since,
     }
     await conn.execute(insert(supervisions).values(**values))
-    await audit(conn, actor, "superviseSuggestion", "Suggestion", suggestion.id, after=values)
+    await w.audit("superviseSuggestion", "Suggestion", suggestion.id, after=values)
     return int(suggestion.id)
 
 
@@ -228,22 +209,23 @@ async def rate_suggestion(
     actor: Actor,
     suggestion_id: str,
     satisfaction: Satisfaction,
-    rated_on: date,
+    rated_on: date | None = None,
 ) -> int:
-    problems = Problems()
-    suggestion = await locked_suggestion(conn, problems, suggestion_id)
-    not_future(problems, "ratedOn", rated_on, "A rating")
+    rated_on = rated_on or date.today()
+    w = Write(conn, actor)
+    suggestion = await locked_suggestion(w, suggestion_id)
+    not_future(w, "ratedOn", rated_on, "A rating")
     if suggestion is not None:
         assigned = await handlers_of(conn, suggestion.id)
         waiting = [h.unit for h in assigned if h.replied_on is None]
         if suggestion.rated_on is not None:
-            problems.add(
+            w.add(
                 ("suggestionId",),
                 f"Suggestion {suggestion.number} was rated on {suggestion.rated_on} already.",
                 Code.ALREADY_RATED,
             )
         elif not assigned or waiting:
-            problems.add(
+            w.add(
                 ("suggestionId",),
                 f"Suggestion {suggestion.number} awaits replies ("
                 + (", ".join(waiting) if waiting else "not assigned yet")
@@ -252,8 +234,8 @@ async def rate_suggestion(
             )
         else:
             last = max(h.replied_on for h in assigned)
-            not_before(problems, "ratedOn", rated_on, last, "The rating")
-    problems.check()
+            not_before(w, "ratedOn", rated_on, last, "The rating")
+    w.check()
     assert suggestion is not None
     await conn.execute(
         update(suggestions)
@@ -261,5 +243,5 @@ async def rate_suggestion(
         .values(satisfaction=satisfaction, rated_on=rated_on)
     )
     after = {"satisfaction": satisfaction, "rated_on": rated_on}
-    await audit(conn, actor, "rateSuggestion", "Suggestion", suggestion.id, after=after)
+    await w.audit("rateSuggestion", "Suggestion", suggestion.id, after=after)
     return int(suggestion.id)

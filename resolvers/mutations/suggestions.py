@@ -14,47 +14,23 @@ from sqlalchemy import BigInteger, Row, cast, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.codes import Code
-from db.columns import table_of
-from db.committees import Congress as CongressRow
-from db.committees import Term as TermRow
-from db.deputies import Deputy as DeputyRow
-from db.suggestions import Suggestion as SuggestionRow
-from db.suggestions import SuggestionCosigner as CosignerRow
-from db.suggestions import SuggestionHandler as HandlerRow
-from resolvers.mutations import lookups
-from resolvers.mutations.base import Actor, Problems, audit
+from resolvers.mutations.base import Actor
 from resolvers.mutations.eligibility import eligible_mandates
-from resolvers.suggestions import categories
-
-suggestions = table_of(SuggestionRow)
-cosigners = table_of(CosignerRow)
-handlers = table_of(HandlerRow)
-congresses = table_of(CongressRow)
-terms = table_of(TermRow)
-deputies = table_of(DeputyRow)
+from resolvers.mutations.tables import categories, cosigners, handlers, suggestions, terms
+from resolvers.mutations.write import Write
 
 
-def not_future(problems: Problems, path: str, day: date, what: str) -> None:
-    if day > date.today():
-        problems.add(
-            (path,),
-            f"{what} is recorded once it has happened ({day} is ahead).",
-            Code.INVALID_VALUE,
-        )
+def not_future(w: Write, path: str, day: date, what: str) -> None:
+    w.refuse(day > date.today(), path, f"{what} is recorded once it has happened ({day} is ahead).")
 
 
-def not_before(problems: Problems, path: str, day: date, earlier: date, what: str) -> None:
-    if day < earlier:
-        problems.add((path,), f"{what} ({day}) cannot precede {earlier}.", Code.INVALID_VALUE)
+def not_before(w: Write, path: str, day: date, earlier: date, what: str) -> None:
+    w.refuse(day < earlier, path, f"{what} ({day}) cannot precede {earlier}.")
 
 
-async def locked_suggestion(
-    conn: AsyncConnection, problems: Problems, global_id: str
-) -> Row[Any] | None:
+async def locked_suggestion(w: Write, global_id: str) -> Row[Any] | None:
     """The suggestion, locked so that two steps on it never interleave."""
-    return await lookups.by_id(
-        conn, problems, ("suggestionId",), global_id, "Suggestion", suggestions, lock=True
-    )
+    return await w.find("suggestionId", global_id, "Suggestion", lock=True)
 
 
 async def handlers_of(conn: AsyncConnection, suggestion_id: int) -> list[Row[Any]]:
@@ -93,33 +69,28 @@ async def _next_number(conn: AsyncConnection, term_id: int) -> str:
 
 
 async def submit_suggestion(conn: AsyncConnection, actor: Actor, spec: SubmissionSpec) -> int:
-    problems = Problems()
-    congress = await lookups.by_id(
-        conn, problems, ("congressId",), spec.congress_id, "Congress", congresses
-    )
-    category = await lookups.by_id(
-        conn, problems, ("categoryId",), spec.category_id, "SuggestionCategory", categories
-    )
-    lead = await lookups.by_id(conn, problems, ("leadId",), spec.lead_id, "Deputy", deputies)
-    signers = await lookups.many_by_id(
-        conn, problems, ("cosignerIds",), spec.cosigner_ids, "Deputy", deputies
-    )
-    if not spec.title.strip():
-        problems.add(("title",), "A suggestion needs a title.", Code.INVALID_VALUE)
-    not_future(problems, "submittedOn", spec.submitted_on, "A suggestion")
+    w = Write(conn, actor)
+    congress = await w.find("congressId", spec.congress_id, "Congress")
+    category = await w.find("categoryId", spec.category_id, "SuggestionCategory")
+    lead = await w.find("leadId", spec.lead_id, "Deputy")
+    signers = await w.find_many("cosignerIds", spec.cosigner_ids, "Deputy")
+    w.refuse(not spec.title.strip(), "title", "A suggestion needs a title.")
+    not_future(w, "submittedOn", spec.submitted_on, "A suggestion")
     seen = {lead.id} if lead is not None else set()
     for i, signer in enumerate(signers):
         if signer is not None:
-            if signer.id in seen:
-                problems.add(
-                    ("cosignerIds", i), f"{signer.name} has signed already.", Code.DUPLICATE_SIGNER
-                )
+            w.refuse(
+                signer.id in seen,
+                ("cosignerIds", i),
+                f"{signer.name} has signed already.",
+                Code.DUPLICATE_SIGNER,
+            )
             seen.add(signer.id)
     term = None
     if congress is not None:
         if category is not None:
             if category.congress_id != congress.id:
-                problems.add(
+                w.add(
                     ("categoryId",),
                     f"{category.name} is a category of another congress.",
                     Code.WRONG_CONGRESS,
@@ -127,53 +98,49 @@ async def submit_suggestion(conn: AsyncConnection, actor: Actor, spec: Submissio
             elif await conn.scalar(
                 select(categories.c.id).where(categories.c.parent_id == category.id).limit(1)
             ):
-                problems.add(
+                w.add(
                     ("categoryId",),
                     f"{category.name} has subcategories: file the suggestion under one of them.",
                     Code.CATEGORY_HAS_SUBCATEGORIES,
                 )
         term = await _term_on(conn, congress.id, spec.submitted_on)
-        if term is None:
-            problems.add(
-                ("submittedOn",),
-                f"{congress.name} has no term in progress on {spec.submitted_on}.",
-                Code.NO_TERM,
-            )
+        w.refuse(
+            term is None,
+            "submittedOn",
+            f"{congress.name} has no term in progress on {spec.submitted_on}.",
+            Code.NO_TERM,
+        )
         people = [(("leadId",), lead)] + [(("cosignerIds", i), s) for i, s in enumerate(signers)]
         ids = [p.id for _, p in people if p is not None]
         # Signers are the congress's own deputies, in office on the day.
         own = await eligible_mandates(conn, congress.id, ids, spec.submitted_on, own_only=True)
         for path, person in people:
-            if person is not None and person.id not in own:
-                problems.add(
+            if person is not None:
+                w.refuse(
+                    person.id not in own,
                     path,
                     f"{person.name} holds no mandate in force in {congress.name} on "
                     f"{spec.submitted_on}.",
                     Code.NOT_ELIGIBLE,
                 )
-    problems.check()
+    w.check()
     assert congress is not None and category is not None and lead is not None and term
-    row = (
-        await conn.execute(
-            insert(suggestions)
-            .values(
-                congress_id=congress.id,
-                term_id=term.id,
-                number=await _next_number(conn, term.id),
-                title=spec.title.strip(),
-                category_id=category.id,
-                submitted_on=spec.submitted_on,
-                during_session=spec.during_session,
-                lead_id=lead.id,
-            )
-            .returning(*suggestions.c)
-        )
-    ).one()
+    row = await w.insert(
+        suggestions,
+        congress_id=congress.id,
+        term_id=term.id,
+        number=await _next_number(conn, term.id),
+        title=spec.title.strip(),
+        category_id=category.id,
+        submitted_on=spec.submitted_on,
+        during_session=spec.during_session,
+        lead_id=lead.id,
+    )
     signed = [{"suggestion_id": row.id, "deputy_id": s.id} for s in signers if s is not None]
     if signed:
         await conn.execute(insert(cosigners), signed)
     after = {**row._mapping, "cosigners": [s["deputy_id"] for s in signed]}
-    await audit(conn, actor, "submitSuggestion", "Suggestion", row.id, after=after)
+    await w.audit("submitSuggestion", "Suggestion", row.id, after=after)
     return int(row.id)
 
 
@@ -185,55 +152,42 @@ async def create_category(
     name: str,
     parent_id: str | None,
 ) -> int:
-    problems = Problems()
-    congress = await lookups.by_id(
-        conn, problems, ("congressId",), congress_id, "Congress", congresses
-    )
+    w = Write(conn, actor)
+    congress = await w.find("congressId", congress_id, "Congress")
     parent = None
     if parent_id is not None:
-        parent = await lookups.by_id(
-            conn, problems, ("parentId",), parent_id, "SuggestionCategory", categories
-        )
-    if not code.strip():
-        problems.add(("code",), "A category needs a code.", Code.INVALID_VALUE)
-    if not name.strip():
-        problems.add(("name",), "A category needs a name.", Code.INVALID_VALUE)
+        parent = await w.find("parentId", parent_id, "SuggestionCategory")
+    w.refuse(not code.strip(), "code", "A category needs a code.")
+    w.refuse(not name.strip(), "name", "A category needs a name.")
     if parent is not None:
-        if congress is not None and parent.congress_id != congress.id:
-            problems.add(
-                ("parentId",), f"{parent.name} belongs to another congress.", Code.WRONG_CONGRESS
+        if congress is not None:
+            w.refuse(
+                parent.congress_id != congress.id,
+                "parentId",
+                f"{parent.name} belongs to another congress.",
+                Code.WRONG_CONGRESS,
             )
-        if parent.parent_id is not None:
-            problems.add(
-                ("parentId",),
-                f"{parent.name} is a subcategory: the classification has two levels.",
-                Code.CATEGORY_DEPTH,
-            )
+        w.refuse(
+            parent.parent_id is not None,
+            "parentId",
+            f"{parent.name} is a subcategory: the classification has two levels.",
+            Code.CATEGORY_DEPTH,
+        )
     if congress is not None:
-        taken = await conn.scalar(
-            select(categories.c.id).where(
-                categories.c.congress_id == congress.id, categories.c.code == code.strip()
-            )
+        w.refuse(
+            await w.exists(categories, congress_id=congress.id, code=code.strip()),
+            "code",
+            f"{congress.name} has a category {code} already.",
+            Code.DUPLICATE_CATEGORY,
         )
-        if taken is not None:
-            problems.add(
-                ("code",),
-                f"{congress.name} has a category {code} already.",
-                Code.DUPLICATE_CATEGORY,
-            )
-    problems.check()
+    w.check()
     assert congress is not None
-    row = (
-        await conn.execute(
-            insert(categories)
-            .values(
-                congress_id=congress.id,
-                parent_id=parent.id if parent is not None else None,
-                code=code.strip(),
-                name=name.strip(),
-            )
-            .returning(*categories.c)
-        )
-    ).one()
-    await audit(conn, actor, "createSuggestionCategory", "SuggestionCategory", row.id, after=row)
-    return int(row.id)
+    return await w.create(
+        "createSuggestionCategory",
+        "SuggestionCategory",
+        categories,
+        congress_id=congress.id,
+        parent_id=parent.id if parent is not None else None,
+        code=code.strip(),
+        name=name.strip(),
+    )

@@ -9,24 +9,15 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.codes import Code
-from db.columns import table_of
-from db.committees import Congress as CongressRow
-from db.deputies import Deputy as DeputyRow
-from db.deputies import Mandate as MandateRow
 from db.enums import Level
-from db.voters import VoterContact as VoterContactRow
-from resolvers.deputies import in_force, suspended_on
-from resolvers.mutations import lookups
-from resolvers.mutations.base import Actor, Problems, audit
-
-voter_contacts = table_of(VoterContactRow)
-deputies = table_of(DeputyRow)
-mandates = table_of(MandateRow)
-congresses = table_of(CongressRow)
+from db.rules import mandate_held, mandate_suspended
+from resolvers.mutations.base import Actor
+from resolvers.mutations.tables import congresses, mandates, voter_contacts
+from resolvers.mutations.write import Write
 
 # Crockford's base32 without look-alikes (no I, L, O, U): easy to read out and copy.
 PSEUDONYM_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -48,16 +39,15 @@ async def add_voter_contact(
     community: str | None,
     since: date,
 ) -> int:
-    problems = Problems()
-    deputy = await lookups.by_id(conn, problems, ("deputyId",), deputy_id, "Deputy", deputies)
-    region = await lookups.region(conn, problems, ("communityCode",), community_code)
-    if since > date.today():
-        problems.add(("since",), "A contact is recorded once it has begun.", Code.INVALID_VALUE)
-    if region is not None and region.level not in COMMUNITY_LEVELS:
-        problems.add(
-            ("communityCode",),
+    w = Write(conn, actor)
+    deputy = await w.find("deputyId", deputy_id, "Deputy")
+    region = await w.region("communityCode", community_code)
+    w.refuse(since > date.today(), "since", "A contact is recorded once it has begun.")
+    if region is not None:
+        w.refuse(
+            region.level not in COMMUNITY_LEVELS,
+            "communityCode",
             f"{region.name} is not a county- or township-level division.",
-            Code.INVALID_VALUE,
         )
     if deputy is not None and region is not None:
         # The regions of the congresses where the deputy is in office on the day.
@@ -66,73 +56,59 @@ async def add_voter_contact(
         )
         served = served.where(
             mandates.c.deputy_id == deputy.id,
-            in_force(mandates, since),
-            ~suspended_on(mandates, since),
+            mandate_held(mandates, since),
+            ~mandate_suspended(mandates, since),
         )
         regions_served = set(await conn.scalars(served))
         if not regions_served:
-            problems.add(
+            w.add(
                 ("deputyId",),
                 f"{deputy.name} holds no mandate in force on {since}.",
                 Code.NOT_ELIGIBLE,
             )
         elif not regions_served & set(region.lineage):
-            problems.add(
+            w.add(
                 ("communityCode",),
                 f"{region.name} lies outside every region {deputy.name} represents.",
                 Code.LOCALITY_OUTSIDE_REGION,
             )
-    problems.check()
+    w.check()
     assert deputy is not None and region is not None
-    row = (
-        await conn.execute(
-            insert(voter_contacts)
-            .values(
-                deputy_id=deputy.id,
-                pseudonym=new_pseudonym(),
-                community_code=region.code,
-                community=community.strip() if community and community.strip() else None,
-                since=since,
-            )
-            .returning(*voter_contacts.c)
-        )
-    ).one()
-    await audit(conn, actor, "addVoterContact", "VoterContact", row.id, after=row)
-    return int(row.id)
+    return await w.create(
+        "addVoterContact",
+        "VoterContact",
+        voter_contacts,
+        deputy_id=deputy.id,
+        pseudonym=new_pseudonym(),
+        community_code=region.code,
+        community=community.strip() if community and community.strip() else None,
+        since=since,
+    )
 
 
 async def end_voter_contact(
-    conn: AsyncConnection, actor: Actor, contact_id: str, until: date
+    conn: AsyncConnection, actor: Actor, voter_contact_id: str, until: date
 ) -> int:
-    problems = Problems()
-    contact = await lookups.by_id(
-        conn, problems, ("voterContactId",), contact_id, "VoterContact", voter_contacts, lock=True
-    )
+    w = Write(conn, actor)
+    contact = await w.find("voterContactId", voter_contact_id, "VoterContact", lock=True)
     if contact is not None:
         if contact.until is not None:
-            problems.add(
+            w.add(
                 ("voterContactId",),
                 f"The contact {contact.pseudonym} ended on {contact.until} already.",
                 Code.ALREADY_ENDED,
             )
-        elif until < contact.since:
-            problems.add(
-                ("until",),
+        else:
+            w.refuse(
+                until < contact.since,
+                "until",
                 f"A contact ends on or after it began ({contact.since}).",
-                Code.INVALID_VALUE,
             )
-    problems.check()
+    w.check()
     assert contact is not None
     await conn.execute(
         update(voter_contacts).where(voter_contacts.c.id == contact.id).values(until=until)
     )
-    await audit(
-        conn,
-        actor,
-        "endVoterContact",
-        "VoterContact",
-        contact.id,
-        before=contact,
-        after={"until": until},
-    )
+    after = {"until": until}
+    await w.audit("endVoterContact", "VoterContact", contact.id, before=contact, after=after)
     return int(contact.id)

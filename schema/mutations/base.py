@@ -61,10 +61,11 @@ def forbidden(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": Code.FORBIDDEN})
 
 
+WriteCall = Callable[[AsyncConnection, Actor], Awaitable[int]]
+
+
 async def perform(
-    info: Info,
-    write: Callable[[AsyncConnection, Actor], Awaitable[int]],
-    target: tuple[str, str],
+    info: Info, write: WriteCall, target: tuple[str, str]
 ) -> tuple[int | None, list[UserError]]:
     """Run a domain write in one transaction: (the key it returns, []) or (None, userErrors).
 

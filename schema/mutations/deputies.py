@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
 from db.enums import CommitteeRole, Gender, MandateEndReason, MandateStatus
 from resolvers.mutations import committees as committee_writes
 from resolvers.mutations import deputies as writes
 from schema.deputies import CommitteeMembership, Deputy, Mandate
-from schema.mutations.base import UserError, perform
+from schema.mutations.declare import mutation_input, mutation_type, payload
+
+DeputyPayload = payload("DeputyPayload", "deputy", Deputy)
+MandatePayload = payload("MandatePayload", "mandate", Mandate)
+CommitteeMembershipPayload = payload(
+    "CommitteeMembershipPayload", "membership", CommitteeMembership
+)
 
 
 @strawberry.input
@@ -23,18 +28,8 @@ class MandateInput:
     start_date: date
     by_election: bool | None = None
 
-    def spec(self) -> writes.MandateSpec:
-        return writes.MandateSpec(
-            congress_id=self.congress_id,
-            term_number=self.term_number,
-            start_date=self.start_date,
-            electoral_unit=self.electoral_unit,
-            delegation=self.delegation,
-            by_election=bool(self.by_election),
-        )
 
-
-@strawberry.input
+@mutation_input(DeputyPayload, ("Congress", "mandate.congress_id"), writes.create_deputy)
 class CreateDeputyInput:
     name: str
     gender: Gender
@@ -50,19 +45,13 @@ class CreateDeputyInput:
     mandate: MandateInput
 
 
-@strawberry.type
-class DeputyPayload:
-    deputy: Deputy | None
-    user_errors: list[UserError]
-
-
-@strawberry.input
+@mutation_input(MandatePayload, ("Congress", "mandate.congress_id"), writes.add_mandate)
 class AddMandateInput:
     deputy_id: strawberry.ID
     mandate: MandateInput
 
 
-@strawberry.input
+@mutation_input(MandatePayload, ("Mandate", "mandate_id"), writes.end_mandate)
 class EndMandateInput:
     mandate_id: strawberry.ID
     end_date: date
@@ -77,13 +66,9 @@ class EndMandateInput:
     )
 
 
-@strawberry.type
-class MandatePayload:
-    mandate: Mandate | None
-    user_errors: list[UserError]
-
-
-@strawberry.input
+@mutation_input(
+    CommitteeMembershipPayload, ("Committee", "committee_id"), committee_writes.add_committee_member
+)
 class AddCommitteeMemberInput:
     committee_id: strawberry.ID
     deputy_id: strawberry.ID
@@ -91,82 +76,6 @@ class AddCommitteeMemberInput:
     start_date: date
 
 
-@strawberry.type
-class CommitteeMembershipPayload:
-    membership: CommitteeMembership | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class DeputyMutation:
-    @strawberry.mutation
-    async def create_deputy(self, info: Info, input: CreateDeputyInput) -> DeputyPayload:
-        spec = writes.DeputySpec(
-            name=input.name,
-            gender=input.gender,
-            is_grassroots=input.is_grassroots,
-            locality_code=input.locality_code,
-            mandate=input.mandate.spec(),
-            ethnicity=input.ethnicity,
-            birth_year=input.birth_year,
-            party=input.party,
-            occupation=input.occupation,
-            phone=input.phone,
-        )
-        key, errors = await perform(
-            info,
-            lambda conn, actor: writes.create_deputy(conn, actor, spec),
-            ("Congress", input.mandate.congress_id),
-        )
-        return DeputyPayload(
-            deputy=await Deputy.load(info, key) if key else None, user_errors=errors
-        )
-
-    @strawberry.mutation
-    async def add_mandate(self, info: Info, input: AddMandateInput) -> MandatePayload:
-        key, errors = await perform(
-            info,
-            lambda conn, actor: writes.add_mandate(
-                conn, actor, input.deputy_id, input.mandate.spec()
-            ),
-            ("Congress", input.mandate.congress_id),
-        )
-        return MandatePayload(
-            mandate=await Mandate.load(info, key) if key else None, user_errors=errors
-        )
-
-    @strawberry.mutation
-    async def end_mandate(self, info: Info, input: EndMandateInput) -> MandatePayload:
-        status = input.status or MandateStatus.TERMINATED
-        key, errors = await perform(
-            info,
-            lambda conn, actor: writes.end_mandate(
-                conn,
-                actor,
-                input.mandate_id,
-                input.end_date,
-                input.reason,
-                status,
-                expected_version=input.expected_version,
-            ),
-            ("Mandate", input.mandate_id),
-        )
-        return MandatePayload(
-            mandate=await Mandate.load(info, key) if key else None, user_errors=errors
-        )
-
-    @strawberry.mutation
-    async def add_committee_member(
-        self, info: Info, input: AddCommitteeMemberInput
-    ) -> CommitteeMembershipPayload:
-        key, errors = await perform(
-            info,
-            lambda conn, actor: committee_writes.add_committee_member(
-                conn, actor, input.committee_id, input.deputy_id, input.role, input.start_date
-            ),
-            ("Committee", input.committee_id),
-        )
-        membership = None
-        if key:
-            membership = await CommitteeMembership.load(info, key)
-        return CommitteeMembershipPayload(membership=membership, user_errors=errors)
+DeputyMutation = mutation_type(
+    "DeputyMutation", CreateDeputyInput, AddMandateInput, EndMandateInput, AddCommitteeMemberInput
+)

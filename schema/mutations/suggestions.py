@@ -6,16 +6,23 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
 from db.suggestions import HandlerRole, Satisfaction, SuggestionOutcome
 from resolvers.mutations import suggestion_handling as steps
 from resolvers.mutations import suggestions as writes
-from schema.mutations.base import UserError, perform
+from schema.mutations.declare import mutation_input, mutation_type, payload
 from schema.suggestions import Suggestion, SuggestionCategory
 
+SuggestionPayload = payload("SuggestionPayload", "suggestion", Suggestion)
+SuggestionCategoryPayload = payload("SuggestionCategoryPayload", "category", SuggestionCategory)
 
-@strawberry.input
+
+@mutation_input(
+    SuggestionPayload,
+    ("Congress", "congress_id"),
+    writes.submit_suggestion,
+    description="A lead deputy's suggestion, with co-signers.",
+)
 class SubmitSuggestionInput:
     congress_id: strawberry.ID
     title: str
@@ -32,7 +39,12 @@ class HandlerInput:
     role: HandlerRole
 
 
-@strawberry.input
+@mutation_input(
+    SuggestionPayload,
+    ("Suggestion", "suggestion_id"),
+    steps.assign_suggestion,
+    description="Hand a suggestion to its lead unit and co-handlers (交办).",
+)
 class AssignSuggestionInput:
     suggestion_id: strawberry.ID
     assigned_on: date
@@ -42,7 +54,12 @@ class AssignSuggestionInput:
     )
 
 
-@strawberry.input
+@mutation_input(
+    SuggestionPayload,
+    ("Suggestion", "suggestion_id"),
+    steps.reply_suggestion,
+    description="One handling unit's reply (答复).",
+)
 class ReplySuggestionInput:
     suggestion_id: strawberry.ID
     unit: str
@@ -50,7 +67,12 @@ class ReplySuggestionInput:
     outcome: SuggestionOutcome
 
 
-@strawberry.input
+@mutation_input(
+    SuggestionPayload,
+    ("Suggestion", "suggestion_id"),
+    steps.supervise_suggestion,
+    description="Pick a suggestion for key supervision (重点督办).",
+)
 class SuperviseSuggestionInput:
     suggestion_id: strawberry.ID
     committee_id: strawberry.ID
@@ -58,7 +80,12 @@ class SuperviseSuggestionInput:
     since: date
 
 
-@strawberry.input
+@mutation_input(
+    SuggestionPayload,
+    ("Suggestion", "suggestion_id"),
+    steps.rate_suggestion,
+    description="The lead deputy's rating, which closes the suggestion.",
+)
 class RateSuggestionInput:
     suggestion_id: strawberry.ID
     satisfaction: Satisfaction
@@ -67,7 +94,12 @@ class RateSuggestionInput:
     )
 
 
-@strawberry.input
+@mutation_input(
+    SuggestionCategoryPayload,
+    ("Congress", "congress_id"),
+    writes.create_category,
+    description="Add a category or subcategory to a congress's classification.",
+)
 class CreateSuggestionCategoryInput:
     congress_id: strawberry.ID
     code: str = strawberry.field(description="'05' for a category, '05.02' for a subcategory.")
@@ -77,122 +109,12 @@ class CreateSuggestionCategoryInput:
     )
 
 
-@strawberry.type
-class SuggestionPayload:
-    suggestion: Suggestion | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class SuggestionCategoryPayload:
-    category: SuggestionCategory | None
-    user_errors: list[UserError]
-
-
-async def _payload(info: Info, key: int | None, errors: list[UserError]) -> SuggestionPayload:
-    suggestion = await Suggestion.load(info, key) if key else None
-    return SuggestionPayload(suggestion=suggestion, user_errors=errors)
-
-
-@strawberry.type
-class SuggestionMutation:
-    @strawberry.mutation(description="A lead deputy's suggestion, with co-signers.")
-    async def submit_suggestion(
-        self, info: Info, input: SubmitSuggestionInput
-    ) -> SuggestionPayload:
-        spec = writes.SubmissionSpec(
-            congress_id=input.congress_id,
-            title=input.title,
-            category_id=input.category_id,
-            submitted_on=input.submitted_on,
-            during_session=input.during_session,
-            lead_id=input.lead_id,
-            cosigner_ids=tuple(input.cosigner_ids or ()),
-        )
-        return await _payload(
-            info,
-            *await perform(
-                info,
-                lambda conn, actor: writes.submit_suggestion(conn, actor, spec),
-                ("Congress", input.congress_id),
-            ),
-        )
-
-    @strawberry.mutation(description="Hand a suggestion to its lead unit and co-handlers (交办).")
-    async def assign_suggestion(
-        self, info: Info, input: AssignSuggestionInput
-    ) -> SuggestionPayload:
-        units = [steps.HandlerSpec(h.unit, h.role) for h in input.handlers]
-        return await _payload(
-            info,
-            *await perform(
-                info,
-                lambda conn, actor: steps.assign_suggestion(
-                    conn, actor, input.suggestion_id, input.assigned_on, units, bool(input.complex)
-                ),
-                ("Suggestion", input.suggestion_id),
-            ),
-        )
-
-    @strawberry.mutation(description="One handling unit's reply (答复).")
-    async def reply_suggestion(self, info: Info, input: ReplySuggestionInput) -> SuggestionPayload:
-        return await _payload(
-            info,
-            *await perform(
-                info,
-                lambda conn, actor: steps.reply_suggestion(
-                    conn, actor, input.suggestion_id, input.unit, input.replied_on, input.outcome
-                ),
-                ("Suggestion", input.suggestion_id),
-            ),
-        )
-
-    @strawberry.mutation(description="Pick a suggestion for key supervision (重点督办).")
-    async def supervise_suggestion(
-        self, info: Info, input: SuperviseSuggestionInput
-    ) -> SuggestionPayload:
-        return await _payload(
-            info,
-            *await perform(
-                info,
-                lambda conn, actor: steps.supervise_suggestion(
-                    conn,
-                    actor,
-                    input.suggestion_id,
-                    input.committee_id,
-                    input.leader_id,
-                    input.since,
-                ),
-                ("Suggestion", input.suggestion_id),
-            ),
-        )
-
-    @strawberry.mutation(description="The lead deputy's rating, which closes the suggestion.")
-    async def rate_suggestion(self, info: Info, input: RateSuggestionInput) -> SuggestionPayload:
-        rated_on = input.rated_on or date.today()
-        return await _payload(
-            info,
-            *await perform(
-                info,
-                lambda conn, actor: steps.rate_suggestion(
-                    conn, actor, input.suggestion_id, input.satisfaction, rated_on
-                ),
-                ("Suggestion", input.suggestion_id),
-            ),
-        )
-
-    @strawberry.mutation(
-        description="Add a category or subcategory to a congress's classification."
-    )
-    async def create_suggestion_category(
-        self, info: Info, input: CreateSuggestionCategoryInput
-    ) -> SuggestionCategoryPayload:
-        key, errors = await perform(
-            info,
-            lambda conn, actor: writes.create_category(
-                conn, actor, input.congress_id, input.code, input.name, input.parent_id
-            ),
-            ("Congress", input.congress_id),
-        )
-        category = await SuggestionCategory.load(info, key) if key else None
-        return SuggestionCategoryPayload(category=category, user_errors=errors)
+SuggestionMutation = mutation_type(
+    "SuggestionMutation",
+    SubmitSuggestionInput,
+    AssignSuggestionInput,
+    ReplySuggestionInput,
+    SuperviseSuggestionInput,
+    RateSuggestionInput,
+    CreateSuggestionCategoryInput,
+)

@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
 from resolvers.mutations import voters as writes
-from schema.mutations.base import UserError, perform
+from schema.mutations.declare import mutation_input, mutation_type, payload
 from schema.voters import VoterContact
 
+VoterContactPayload = payload("VoterContactPayload", "voter_contact", VoterContact)
 
-@strawberry.input
+
+@mutation_input(
+    VoterContactPayload,
+    ("Region", "community_code"),
+    writes.add_voter_contact,
+    description="Record a voter the deputy keeps in touch with; the service draws the pseudonym.",
+)
 class AddVoterContactInput:
     deputy_id: strawberry.ID
     community_code: str = strawberry.field(
@@ -25,53 +31,10 @@ class AddVoterContactInput:
     since: date
 
 
-@strawberry.input
+@mutation_input(VoterContactPayload, ("VoterContact", "voter_contact_id"), writes.end_voter_contact)
 class EndVoterContactInput:
     voter_contact_id: strawberry.ID
     until: date
 
 
-@strawberry.type
-class VoterContactPayload:
-    voter_contact: VoterContact | None
-    user_errors: list[UserError]
-
-
-async def _payload(info: Info, key: int | None, errors: list[UserError]) -> VoterContactPayload:
-    contact = await VoterContact.load(info, key) if key else None
-    return VoterContactPayload(voter_contact=contact, user_errors=errors)
-
-
-@strawberry.type
-class VoterMutation:
-    @strawberry.mutation(
-        description="Record a voter the deputy keeps in touch with; the service draws the pseudonym."
-    )
-    async def add_voter_contact(
-        self, info: Info, input: AddVoterContactInput
-    ) -> VoterContactPayload:
-        return await _payload(
-            info,
-            *await perform(
-                info,
-                lambda conn, actor: writes.add_voter_contact(
-                    conn, actor, input.deputy_id, input.community_code, input.community, input.since
-                ),
-                ("Region", input.community_code),
-            ),
-        )
-
-    @strawberry.mutation
-    async def end_voter_contact(
-        self, info: Info, input: EndVoterContactInput
-    ) -> VoterContactPayload:
-        return await _payload(
-            info,
-            *await perform(
-                info,
-                lambda conn, actor: writes.end_voter_contact(
-                    conn, actor, input.voter_contact_id, input.until
-                ),
-                ("VoterContact", input.voter_contact_id),
-            ),
-        )
+VoterMutation = mutation_type("VoterMutation", AddVoterContactInput, EndVoterContactInput)
