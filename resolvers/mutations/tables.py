@@ -1,50 +1,35 @@
-"""The tables the writes touch, each declared once, and the table behind each kind of ID."""
+"""The tables the writes touch, by the names the writes use (each declared once, in
+db.models), and the table behind each kind of ID."""
 
 from __future__ import annotations
 
-from db.activities import Activity, ActivityParticipant
-from db.attendance import Attendance, Meeting
-from db.columns import table_of
-from db.committees import Committee, CommitteeMembership, Congress, Term
-from db.contacts import ContactAssignment, ContactLog
-from db.deputies import Deputy, Mandate
-from db.groups import DeputyGroup, GroupMembership
-from db.regions import Region
-from db.stations import Reception, ReceptionDeputy, Station, StationAssignment
-from db.suggestions import (
-    KeySupervision,
-    Suggestion,
-    SuggestionCategory,
-    SuggestionCosigner,
-    SuggestionHandler,
-)
-from db.voters import VoterContact
+import db.models as tables
 
-activities = table_of(Activity)
-participants = table_of(ActivityParticipant)
-meetings = table_of(Meeting)
-attendances = table_of(Attendance)
-congresses = table_of(Congress)
-terms = table_of(Term)
-committees = table_of(Committee)
-memberships = table_of(CommitteeMembership)
-assignments = table_of(ContactAssignment)
-contact_logs = table_of(ContactLog)
-deputies = table_of(Deputy)
-mandates = table_of(Mandate)
-groups = table_of(DeputyGroup)
-group_members = table_of(GroupMembership)
-regions = table_of(Region)
-stations = table_of(Station)
-station_assignments = table_of(StationAssignment)
-receptions = table_of(Reception)
-reception_deputies = table_of(ReceptionDeputy)
-suggestions = table_of(Suggestion)
-categories = table_of(SuggestionCategory)
-cosigners = table_of(SuggestionCosigner)
-handlers = table_of(SuggestionHandler)
-supervisions = table_of(KeySupervision)
-voter_contacts = table_of(VoterContact)
+activities = tables.activities
+attendances = tables.attendances
+committees = tables.committees
+congresses = tables.congresses
+contact_logs = tables.contact_logs
+deputies = tables.deputies
+mandates = tables.mandates
+meetings = tables.meetings
+reception_deputies = tables.reception_deputies
+receptions = tables.receptions
+regions = tables.regions
+station_assignments = tables.station_assignments
+stations = tables.stations
+suggestions = tables.suggestions
+terms = tables.terms
+voter_contacts = tables.voter_contacts
+participants = tables.activity_participants
+memberships = tables.committee_memberships
+assignments = tables.contact_assignments
+groups = tables.deputy_groups
+group_members = tables.group_memberships
+supervisions = tables.key_supervisions
+categories = tables.suggestion_categories
+cosigners = tables.suggestion_cosigners
+handlers = tables.suggestion_handlers
 
 # The table a global ID of each type names a row of.
 BY_KIND = {
