@@ -139,6 +139,12 @@ class Template:
     def trusted(self) -> bool:
         return self.verified >= self.sample.keys()
 
+    def usable(self, variables: dict[str, Any]) -> bool:
+        """Trusted, or these are the values it was built from (and checked against)."""
+        if self.trusted:
+            return True
+        return all(read(variables, p) == v for p, v in self.sample.items())
+
     def matches(self, variables: dict[str, Any]) -> bool:
         return guards_hold(self.guards, variables)
 
@@ -285,8 +291,8 @@ class CompiledPath:
         except TypeError:
             return None
         for template in self.plans.get(key):
-            if template.trusted and template.matches(variables):
-                return template.bind(variables)
+            if template.matches(variables):
+                return template.bind(variables) if template.usable(variables) else None
         return None
 
     async def run(self, raw: bytes, context: Context) -> bytes | None:
@@ -369,10 +375,14 @@ class CompiledPath:
         for _ in range(MAX_ATTEMPTS):
             untraced = len(shape.untraced)
             try:
-                key = self.plans.key(document_key(query, name), shape.signature(inputs), context.caller)
+                key = self.plans.key(
+                    document_key(query, name), shape.signature(inputs), context.caller
+                )
             except TypeError:
                 break
             matching = [t for t in self.plans.get(key) if t.matches(inputs)]
+            if matching and matching[0].usable(inputs):
+                return matching[0].bind(inputs)
             if matching:
                 return self._verify(key, matching[0], shape, prepared, variables, inputs, context)
             trace = Trace()
@@ -391,12 +401,14 @@ class CompiledPath:
                 continue
             assert template is not None
             template.sample = {p: read(inputs, p) for p in trace.paths}
-            template.verified = set()
-            plan = template.bind(inputs)
-            if plan is None:
-                break
+            # Checked against a build from the real values before it is kept.
+            real = self._build(prepared, operation, variables, context, label)
+            if real is None or template.bind(inputs) != real:
+                log.warning("plan of %s differs from its build: values keyed by value", label)
+                shape.untraced |= trace.paths
+                return real
             self.plans.add(key, template)
-            return plan
+            return real
         return self._build(prepared, operation, variables, context, label)
 
     def _verify(
@@ -409,13 +421,13 @@ class CompiledPath:
         inputs: dict[str, Any],
         context: Context,
     ) -> Plan | None:
-        """A plan of this shape not yet trusted: built from the real values, it checks
-        the plan (and answers); a plan that differs is dropped, its values untraced."""
+        """A plan of this shape not yet trusted, for new values: a build from the real
+        values checks it (and answers); a plan that differs is dropped, its values
+        untraced."""
         assert prepared.operation is not None
         real = self._build(prepared, prepared.operation, variables, context, template.operation)
         if real is not None and not template.verify(real, inputs):
-            log.warning("plan of %s differs from its build: its variables are keyed by value",
-                        template.operation)
+            log.warning("plan of %s differs from its build: values keyed by value", real.operation)
             shape.untraced |= template.sample.keys()
             self.plans.drop(key)
         return real

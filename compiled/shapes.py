@@ -28,6 +28,7 @@ from graphql import (
     GraphQLString,
     OperationDefinitionNode,
 )
+from graphql.execution.values import VariableValues
 from graphql.utilities import type_from_ast
 from sqlalchemy.sql import sqltypes
 
@@ -121,7 +122,7 @@ _SA_PROBES = frozenset({"__clause_element__", "__sa_type_engine__"})
 class Traced:
     """A variable's value standing for any value of its shape (see the module's doc)."""
 
-    __slots__ = ("_value", "_path", "_steps", "_trace")
+    __slots__ = ("_path", "_steps", "_trace", "_value")
 
     def __init__(self, value: Any, path: Path, steps: tuple[Step, ...], trace: Trace) -> None:
         object.__setattr__(self, "_value", value)
@@ -131,7 +132,7 @@ class Traced:
 
     # isinstance(x, str) answers as for the value (the code reading it checks types so).
     @property  # type: ignore[misc]
-    def __class__(self) -> type:  # noqa: D105
+    def __class__(self) -> type:
         return type(self._value)
 
     @property
@@ -262,23 +263,21 @@ class Variables:
 
     def _part(self, kind: Any, value: Any, path: Path) -> Any:
         if kind is True and type(value) is str and path not in self.untraced:
-            if len(value) <= self.max_string and "\x00" not in value:
-                return _TRACED
+            # A string the front's limits would refuse is keyed by value: it is checked.
+            return _TRACED if len(value) <= self.max_string and "\x00" not in value else value
         if isinstance(kind, dict) and type(value) is dict:
-            return tuple(
-                (k, self._part(kind.get(k), value[k], (*path, k))) for k in sorted(value)
-            )
+            return tuple((k, self._part(kind.get(k), value[k], (*path, k))) for k in sorted(value))
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
-    def traced(self, coerced: dict[str, Any], given: dict[str, Any], trace: Trace) -> Any:
+    def traced(self, coerced: VariableValues, given: dict[str, Any], trace: Trace) -> Any:
         """`coerced` (graphql-core's values) with every traced value of `given` (the
-        request's) replaced by a Traced; None when one could not be found in it."""
-        out = dict(coerced)
+        request's) replaced by a Traced (one not found there becomes untraced)."""
+        out = dict(coerced.coerced)
         for name in given:
             kind = self.traceable.get(name)
             if kind is not None and name in out:
                 out[name] = self._trace(kind, given[name], out[name], (name,), trace)
-        return out
+        return coerced._replace(coerced=out)
 
     def _trace(self, kind: Any, given: Any, coerced: Any, path: Path, trace: Trace) -> Any:
         if self._part(kind, given, path) == _TRACED:
@@ -326,8 +325,6 @@ class Slot:
 
 def guards_hold(guards: tuple[Guard, ...], variables: dict[str, Any]) -> bool:
     try:
-        return all(
-            g.test(replay(read(variables, g.path), g.steps)) == g.expected for g in guards
-        )
+        return all(g.test(replay(read(variables, g.path), g.steps)) == g.expected for g in guards)
     except (Mismatch, KeyError, TypeError, AttributeError):
         return False
