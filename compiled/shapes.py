@@ -197,8 +197,8 @@ class Traced:
 
     __str__ = __repr__ = __format__ = __len__ = __iter__ = __contains__ = _refuse
     __getitem__ = __add__ = __radd__ = __mod__ = __rmod__ = __mul__ = __rmul__ = _refuse
-    __lt__ = __le__ = __gt__ = __ge__ = __int__ = __float__ = __index__ = _refuse  # type: ignore[assignment]
-    __bytes__ = __reduce__ = __reduce_ex__ = __copy__ = __deepcopy__ = _refuse  # type: ignore[assignment]
+    __lt__ = __le__ = __gt__ = __ge__ = __int__ = __float__ = __index__ = _refuse
+    __bytes__ = __reduce__ = __reduce_ex__ = __copy__ = __deepcopy__ = _refuse
 
 
 class _LiteralType:
@@ -248,7 +248,7 @@ class Variables:
     ) -> Variables:
         traceable = {}
         for definition in operation.variable_definitions or ():
-            kind = _traceable(type_from_ast(schema, definition.type))  # type: ignore[arg-type]
+            kind = _traceable(type_from_ast(schema, definition.type))
             if kind is not None:
                 traceable[definition.variable.name.value] = kind
         return cls(traceable, max_string)
