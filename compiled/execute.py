@@ -135,7 +135,7 @@ class CompiledPath:
     async def run(self, raw: bytes, context: Context) -> bytes | None:
         """The whole response body, or None to hand the request to the resolver path."""
         plan = self.find(raw, context.caller)
-        self.counted(plan is not None)
+        hit = plan is not None
         if plan is None:
             try:
                 body = orjson.loads(raw)
@@ -143,7 +143,8 @@ class CompiledPath:
                 return None
             plan = self.plan(body, context, keep=len(raw) <= MAX_CACHED_BODY)
             if plan is None:
-                return None
+                return None  # the resolver path's: neither a hit nor a miss
+        self.counted(hit)
         return await self.execute(plan, context)
 
     async def execute(self, plan: Plan, context: Context) -> bytes:
