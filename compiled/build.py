@@ -31,6 +31,7 @@ from compiled import sqljson
 from compiled.collect import Document, Unsupported, collect, named_type, sub_selections
 from compiled.declared import SchemaMap
 from compiled.relations import relation_json
+from compiled.shapes import CursorKey, Traced
 from core.context import Caller
 from core.permissions import personal_scope
 from core.settings import Settings
@@ -113,10 +114,17 @@ class Builder:
         after = args.get("after")
         if after is None:
             return first, None
+        traced = after if type(after) is Traced else None
         try:
-            return first, decode_cursor(ordering, after)
+            keys = decode_cursor(ordering, traced.value if traced is not None else after)
         except Exception as exc:  # an invalid cursor: the resolver path says so
             raise Unsupported("cursor") from exc
+        if traced is None:
+            return first, keys
+        # A variable's cursor is decoded from each request (compiled.shapes): its keys are
+        # parameters, of the types this one's have.
+        traced.observe(lambda text: tuple(type(k) for k in decode_cursor(ordering, text)))
+        return first, [traced.derive(CursorKey(ordering, i)) for i in range(len(keys))]
 
     def connection_json(
         self,

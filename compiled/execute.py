@@ -4,11 +4,10 @@ statement for the whole operation, and splice PostgreSQL's JSON into the respons
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import orjson
@@ -19,35 +18,33 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 from sqlalchemy import ColumnElement, Text, cast, select
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from compiled import sqljson
 from compiled.build import Builder, Unsupported
 from compiled.collect import Document, collect
 from compiled.declared import schema_map
+from compiled.plans import Plan, PlanCache, PlanKey, Template, to_plan, to_template
 from compiled.roots import root_json
+from compiled.shapes import Tainted, Trace, Variables, read
 from core.context import Caller, Context
 from core.operations import PreparedOperation
 from db.faults import is_unavailable
 from db.masking import masked_error
 
 log = logging.getLogger(__name__)
-DIALECT = asyncpg_dialect()
 
 
 # What build_statement reads of a document: its fragments (core.operations).
 Prepared = PreparedOperation
 
 MAX_CACHED_BODY = 40_000  # bytes of a request whose plan is kept
-# What the plans may hold in all, whatever the requests: the characters of their SQL and
-# parameters.
-PLAN_CACHE_CHARS = 64_000_000
 
 
 class OperationSource(Protocol):
     """The front that prepares a request's operation (service.front.OperationFront)."""
 
     documents: Any  # its cache of parsed documents
+    limits: Any  # its limits (strings longer than max_string_length are refused)
 
     def prepare(
         self, query: str, operation_name: str | None, variables: object
@@ -75,99 +72,79 @@ def build_statement(
     return select(cast(sqljson.build_object(pairs), Text))
 
 
-@dataclass(frozen=True)
-class Plan:
-    """One statement that answers an operation, and the operation's name for the logs."""
-
-    sql: str
-    params: tuple[Any, ...]
-    operation: str
+MAX_SHAPES = 1024  # documents whose variables' shapes are known
 
 
-def to_plan(statement: Any, operation: str = "anonymous") -> Plan:
-    """SQL text with $n placeholders and its parameters, as the asyncpg dialect sends them."""
-    # Expanding IN lists are rendered into the text: the plan is for these exact inputs.
-    compiled = statement.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
-    processors = compiled._bind_processors
-    values = compiled.construct_params()
-    params = []
-    for name in compiled.positiontup:
-        value = values[name]
-        process = processors.get(name)
-        if process is not None:
-            value = process(value)
-        elif isinstance(value, enum.Enum):  # an expanded IN list's items: PostgreSQL enum labels
-            value = value.name
-        params.append(value)
-    return Plan(compiled.string, tuple(params), operation)
+def document_key(query: str, operation_name: str | None) -> bytes:
+    text = f"{query}\0{operation_name or ''}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=32).digest()
 
 
-PlanKey = tuple[bytes, str, str | None]
-
-
-def _plan_chars(plan: Plan) -> int:
-    return len(plan.sql) + sum(len(p) if isinstance(p, str | bytes) else 8 for p in plan.params)
-
-
-class PlanCache:
-    """Compiled statements by everything that shapes them: the request body as sent (the
-    document, the operation and the variables) and the caller's role and region (personal
-    data masking is built in).
-
-    The body is kept as its BLAKE2b digest, not as itself, and the plans in all hold at
-    most `budget` characters of SQL and parameters: memory stays bounded whatever is sent.
-    """
-
-    def __init__(self, size: int = 4096, budget: int = PLAN_CACHE_CHARS) -> None:
-        self.size = size
-        self.budget = budget
-        self.held = 0
-        self.entries: OrderedDict[PlanKey, Plan] = OrderedDict()
-
-    @staticmethod
-    def key(raw: bytes, caller: Caller) -> PlanKey:
-        return (hashlib.blake2b(raw, digest_size=32).digest(), caller.role, caller.region_code)
-
-    def get(self, key: PlanKey) -> Plan | None:
-        plan = self.entries.get(key)
-        if plan is not None:
-            self.entries.move_to_end(key)
-        return plan
-
-    def put(self, key: PlanKey, plan: Plan) -> None:
-        previous = self.entries.pop(key, None)
-        if previous is not None:
-            self.held -= _plan_chars(previous)
-        self.entries[key] = plan
-        self.held += _plan_chars(plan)
-        while self.entries and (len(self.entries) > self.size or self.held > self.budget):
-            _, dropped = self.entries.popitem(last=False)
-            self.held -= _plan_chars(dropped)
+def _request(body: Any) -> tuple[str, str | None, dict[str, Any]] | None:
+    """The query, operation name and variables of a JSON body, if it is a usable one."""
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return None
+    name, variables = body.get("operationName"), body.get("variables") or {}
+    if not isinstance(variables, dict) or not isinstance(name, str | None):
+        return None
+    return body["query"], name, variables
 
 
 class CompiledPath:
-    def __init__(self, schema: GraphQLSchema, front: OperationSource) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        front: OperationSource,
+        counted: Callable[[bool], None] | None = None,
+    ) -> None:
         self.schema = schema
         self.front = front
         self.documents = front.documents
         self.plans = PlanCache()
+        # Per document: which variables are traced (compiled.shapes); the key digests
+        # the text with the operation name.
+        self.shapes: OrderedDict[bytes, Variables] = OrderedDict()
+        self.counted = counted or (lambda hit: None)  # plan cache hits and misses
+        limits = getattr(front, "limits", None)
+        self.max_string = min(
+            getattr(limits, "max_string_length", 0), getattr(limits, "max_search_length", 0)
+        )
+
+    def find(self, raw: bytes, caller: Caller) -> Plan | None:
+        """The plan of a request whose shape is known, without parsing its document."""
+        try:
+            request = _request(orjson.loads(raw))
+        except orjson.JSONDecodeError:
+            return None
+        if request is None or len(raw) > MAX_CACHED_BODY:
+            return None
+        query, name, variables = request
+        document = document_key(query, name)
+        shape = self.shapes.get(document)
+        if shape is None:
+            return None
+        try:
+            key = self.plans.key(document, shape.signature(variables), caller)
+        except TypeError:
+            return None
+        for template in self.plans.get(key):
+            if template.matches(variables):
+                return template.bind(variables) if template.usable(variables) else None
+        return None
 
     async def run(self, raw: bytes, context: Context) -> bytes | None:
         """The whole response body, or None to hand the request to the resolver path."""
-        key = self.plans.key(raw, context.caller)
-        plan = self.plans.get(key)
+        plan = self.find(raw, context.caller)
+        hit = plan is not None
         if plan is None:
             try:
                 body = orjson.loads(raw)
             except orjson.JSONDecodeError:
                 return None
-            if not isinstance(body, dict) or not isinstance(body.get("query"), str):
-                return None
-            plan = self.plan(body, context)
+            plan = self.plan(body, context, keep=len(raw) <= MAX_CACHED_BODY)
             if plan is None:
-                return None
-            if len(raw) <= MAX_CACHED_BODY:
-                self.plans.put(key, plan)
+                return None  # the resolver path's: neither a hit nor a miss
+        self.counted(hit)
         return await self.execute(plan, context)
 
     async def execute(self, plan: Plan, context: Context) -> bytes:
@@ -180,14 +157,47 @@ class CompiledPath:
             return orjson.dumps({"data": None, "errors": [error.formatted]})
         return b'{"data":' + data.encode() + b"}"
 
-    def plan(self, body: dict[str, Any], context: Context) -> Plan | None:
+    def prepare(self, query: str) -> int:
+        """A trusted document made ready before its first request: parsed and validated
+        (the front keeps both), and which of each query's variables are traced. Plans
+        need a caller and the variables' shape: they are made on first use. The number
+        of operations made ready."""
+        ready = 0
+        document = self.front.prepare(query, None, None).document
+        for definition in document.definitions if document is not None else ():
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            name = definition.name.value if definition.name is not None else None
+            prepared = self.front.prepare(query, name, None)
+            if prepared.operation is not None and self._shape(query, name, prepared) is not None:
+                ready += 1
+        return ready
+
+    def _shape(self, query: str, name: str | None, prepared: Prepared) -> Variables | None:
+        operation = prepared.operation
+        if operation is None or prepared.parse_error is not None:
+            return None
+        if operation.operation is not OperationType.QUERY:
+            return None
+        document = document_key(query, name)
+        shape = self.shapes.get(document)
+        if shape is None:
+            shape = Variables.of(self.schema, operation, self.max_string)
+            self.shapes[document] = shape
+            if len(self.shapes) > MAX_SHAPES:
+                self.shapes.popitem(last=False)
+        else:
+            self.shapes.move_to_end(document)
+        return shape
+
+    def plan(self, body: Any, context: Context, keep: bool = True) -> Plan | None:
         """Compile the request's query; None when the resolver path must answer (a refusal,
         a mutation, a field the builder does not know)."""
-        name = body.get("operationName")
-        inputs = body.get("variables") or {}
-        if not isinstance(inputs, dict) or not isinstance(name, str | None):
+        request = _request(body)
+        if request is None:
             return None
-        prepared = self.front.prepare(body["query"], name, inputs)
+        query, name, inputs = request
+        prepared = self.front.prepare(query, name, inputs)
         operation = prepared.operation
         if not prepared.runnable or operation is None:
             return None  # the resolver path refuses it with the same errors
@@ -196,8 +206,83 @@ class CompiledPath:
         variables = get_variable_values(self.schema, operation.variable_definitions or (), inputs)
         if isinstance(variables, list):
             return None
+        shape = self._shape(query, name, prepared)
+        label = prepared.operation_name(name)
+        if shape is None or not keep:
+            return self._build(prepared, operation, variables, context, label)
+        for _ in range(MAX_ATTEMPTS):
+            untraced = len(shape.untraced)
+            try:
+                key = self.plans.key(
+                    document_key(query, name), shape.signature(inputs), context.caller
+                )
+            except TypeError:
+                break
+            matching = [t for t in self.plans.get(key) if t.matches(inputs)]
+            if matching and matching[0].usable(inputs):
+                return matching[0].bind(inputs)
+            if matching:
+                return self._verify(key, matching[0], shape, prepared, variables, inputs, context)
+            trace = Trace()
+            traced = shape.traced(variables, inputs, trace)
+            if len(shape.untraced) > untraced:
+                continue  # a value coerced otherwise than sent: the shape changed
+            try:
+                statement = build_statement(self.schema, prepared, operation, traced, context)
+                template = to_template(statement, label, trace)
+            except (Unsupported, sqljson.TooWide, Tainted):
+                if not trace.tainted:
+                    return None
+                template = None
+            if trace.tainted:
+                shape.untraced |= trace.tainted  # read as values: in the key by value
+                continue
+            assert template is not None
+            template.sample = {p: read(inputs, p) for p in trace.paths}
+            # Checked against a build from the real values before it is kept.
+            real = self._build(prepared, operation, variables, context, label)
+            if real is None or template.bind(inputs) != real:
+                log.warning("plan of %s differs from its build: values keyed by value", label)
+                shape.untraced |= trace.paths
+                return real
+            self.plans.add(key, template)
+            return real
+        return self._build(prepared, operation, variables, context, label)
+
+    def _verify(
+        self,
+        key: PlanKey,
+        template: Template,
+        shape: Variables,
+        prepared: Prepared,
+        variables: Any,
+        inputs: dict[str, Any],
+        context: Context,
+    ) -> Plan | None:
+        """A plan of this shape not yet trusted, for new values: a build from the real
+        values checks it (and answers); a plan that differs is dropped, its values
+        untraced."""
+        assert prepared.operation is not None
+        real = self._build(prepared, prepared.operation, variables, context, template.operation)
+        if real is not None and not template.verify(real, inputs):
+            log.warning("plan of %s differs from its build: values keyed by value", real.operation)
+            shape.untraced |= template.sample.keys()
+            self.plans.drop(key)
+        return real
+
+    def _build(
+        self,
+        prepared: Prepared,
+        operation: OperationDefinitionNode,
+        variables: Any,
+        context: Context,
+        label: str,
+    ) -> Plan | None:
         try:
             statement = build_statement(self.schema, prepared, operation, variables, context)
         except (Unsupported, sqljson.TooWide):
             return None
-        return to_plan(statement, prepared.operation_name(name))
+        return to_plan(statement, label)
+
+
+MAX_ATTEMPTS = 16  # builds of one request's plan, each with fewer traced values

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Integer, func, select
 from compiled.build import Builder
 from compiled.collect import Unsupported, named_type
 from compiled.declared import Declared
+from compiled.shapes import IdKey, Traced
 from resolvers.ids import decode_id, decode_int_id
 from resolvers.relations import Listing, Lookup, NodeById
 
@@ -32,17 +33,23 @@ def _lookup(
 
 
 def _node_json(b: Builder, global_id: str, nodes: list[FieldNode]) -> ColumnElement[Any]:
-    decoded = decode_id(global_id)
+    # A variable's ID is decoded from each request (compiled.shapes): its type shapes the
+    # plan, its key is a parameter.
+    traced = global_id if type(global_id) is Traced else None
+    text = traced.value if traced is not None else global_id
+    decoded = decode_id(text)
     if decoded is None or decoded[0] not in b.schema_map.nodes:
         raise Unsupported("id")  # the resolver path reports the invalid ID
     type_name, key = decoded
     loader = b.schema_map.nodes[type_name]
-    if isinstance(loader.key.type, Integer) and decode_int_id(global_id, type_name) is None:
+    integer = isinstance(loader.key.type, Integer)
+    if integer and decode_int_id(text, type_name) is None:
         raise Unsupported("id")
     row = loader.query.subquery()
     runtime = b.doc.schema.get_type(type_name)
     value = b.object_json(runtime, row, nodes)  # type: ignore[arg-type]
-    return select(value).where(row.c[loader.key.key] == loader.key_of(key)).scalar_subquery()
+    typed = traced.derive(IdKey(type_name, integer)) if traced is not None else loader.key_of(key)
+    return select(value).where(row.c[loader.key.key] == typed).scalar_subquery()
 
 
 def _node(

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     max_errors: int = Field(default=50, description="Most errors in one GraphQL response.")
     introspection: bool = Field(default=True, description="Answer __schema/__type queries.")
     graphiql: bool = True
+    prepared_documents: str = Field(
+        default="",
+        description="A .graphql file, or a folder of them, whose documents the compiled path "
+        "parses and validates at start (the GraphiQL examples always are).",
+    )
     access_log: bool = Field(default=True, description="Log every request (uvicorn's access log).")
     jwt_secret: str | None = Field(
         default=None,

@@ -21,6 +21,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET
 
 from compiled.execute import CompiledPath
+from compiled.prepared import documents_at
 from core.codes import Code
 from core.context import Context
 from core.settings import Settings, get_settings
@@ -37,6 +38,7 @@ from service.errors import (
     NoSubscriptionsOverHttp,
     error_body,
 )
+from service.examples import EXAMPLES
 from service.export_streams import ExportPool
 from service.exports import report_routes
 from service.fast_lane import FastLane
@@ -49,6 +51,7 @@ from service.imports import import_routes
 from service.live import LiveGraphQL, live_routes
 from service.observability import (
     ObservabilityMiddleware,
+    count_plan_lookup,
     metrics_route,
     setup_tracing,
     shutdown_metrics,
@@ -89,7 +92,10 @@ class RegistryGraphQL(GraphQL[Context, None]):
         self.database = database
         # The compiled path reads the same prepared operations as strawberry (service.front).
         front = front_of(self.schema)
-        self.compiled = CompiledPath(front.schema, front)
+        self.compiled = CompiledPath(front.schema, front, counted=count_plan_lookup)
+        # Trusted documents parsed and validated before the first request.
+        for document in [e.query for e in EXAMPLES] + documents_at(settings.prepared_documents):
+            self.compiled.prepare(document)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our offline GraphiQL (vendored assets, example tabs) instead of strawberry's CDN page.
@@ -225,7 +231,9 @@ def create_app(
             ),
             *live_routes(live),
             *health_routes(database or pooled, settings, readiness_pool),
-            metrics_route(lambda: state.get("engine"), lambda: state.get("reads")),
+            metrics_route(
+                lambda: state.get("engine"), lambda: state.get("reads"), graphql.compiled
+            ),
             *report_routes(settings, database or pooled),
             *import_routes(settings, database or pooled),
             *export_routes(settings, database or pooled, export_pool),

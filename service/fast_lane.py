@@ -1,8 +1,9 @@
 """Answers to repeated reads straight from their cached plans, ahead of the GraphQL view.
 
-Once the compiled path has planned a request (the same body, role and region), answering
-it again needs one prepared statement and the bytes sent back: the GraphQL view, its
-context and its response cost several times that. This lane sits on the /graphql route
+Once the compiled path has planned a request's shape (the same document, operation, shape
+of the variables, role and region: compiled.shapes), answering any request of that shape,
+whatever its values, needs one prepared statement and the bytes sent back: the GraphQL
+view, its context and its response cost several times that. No document is parsed here. This lane sits on the /graphql route
 behind the authentication (service.auth.bearer_auth: the caller, its token checked, is in
 the scope) and reads the body from the one buffer BodyLimitMiddleware keeps; the
 middleware around it logs, counts and traces its answers like any other. Anything else
@@ -68,9 +69,10 @@ class FastLane:
         if body is None or not isinstance(user, CallerUser):
             return None
         compiled = self.graphql.compiled
-        plan = compiled.plans.get(compiled.plans.key(body, user.caller))
+        plan = compiled.find(body, user.caller)
         if plan is None:
-            return None
+            return None  # counted as a hit or a miss by the view's compiled path
+        compiled.counted(True)
         db = self.graphql.database()
         try:
             data = await compiled.execute(plan, Context(self.graphql.settings, db, user.caller))

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 from prometheus_client import (
@@ -84,6 +85,40 @@ POOL_CAPACITY = Gauge(
     "Most connections the pools will open (pool size plus overflow, plus the read pool).",
     multiprocess_mode="livesum",
 )
+PLAN_LOOKUPS = Counter(
+    "registry_plan_cache_lookups_total",
+    "Compiled-path requests by whether a plan of their shape was ready (hit) or not (miss).",
+    ["result"],
+)
+CACHE_ENTRIES = Gauge(
+    "registry_cache_entries",
+    "Entries of the compiled path's caches: plans, documents (parsed), shapes (documents "
+    "whose variables' shapes are known).",
+    ["cache"],
+    multiprocess_mode="livesum",
+)
+CACHE_CHARACTERS = Gauge(
+    "registry_cache_characters",
+    "Characters the plan and document caches hold (SQL and parameters; document texts).",
+    ["cache"],
+    multiprocess_mode="livesum",
+)
+
+
+def count_plan_lookup(hit: bool) -> None:
+    PLAN_LOOKUPS.labels("hit" if hit else "miss").inc()
+
+
+def sample_caches(compiled: Any) -> None:
+    """Set the cache gauges from the compiled path (compiled.execute.CompiledPath)."""
+    if compiled is None:
+        return
+    plans, documents = compiled.plans, compiled.documents
+    CACHE_ENTRIES.labels("plans").set(plans.count)
+    CACHE_CHARACTERS.labels("plans").set(plans.held)
+    CACHE_ENTRIES.labels("documents").set(len(documents.entries))
+    CACHE_CHARACTERS.labels("documents").set(documents.held)
+    CACHE_ENTRIES.labels("shapes").set(len(compiled.shapes))
 
 
 _seen_operations: set[str] = set()
@@ -163,6 +198,7 @@ def metrics_registry() -> CollectorRegistry:
 def metrics_route(
     engine: Callable[[], AsyncEngine | None] | None = None,
     reads: Callable[[], ReadPool | None] | None = None,
+    compiled: Any = None,
 ) -> Route:
     """GET /metrics in Prometheus' text format."""
 
@@ -170,6 +206,7 @@ def metrics_route(
         sample_pool(
             engine() if engine is not None else None, reads() if reads is not None else None
         )
+        sample_caches(compiled)
         return Response(generate_latest(metrics_registry()), media_type=CONTENT_TYPE_LATEST)
 
     return Route("/metrics", metrics, methods=["GET"])
