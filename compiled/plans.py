@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
-from compiled.shapes import Guard, Mismatch, Path, Slot, Trace, Traced, guards_hold, read
+from compiled.shapes import Guard, Path, Slot, Trace, Traced, guards_hold, read
 from core.context import Caller
 
 DIALECT = asyncpg_dialect()
@@ -82,7 +82,7 @@ class Template:
     def bind(self, variables: dict[str, Any]) -> Plan | None:
         try:
             params = tuple(p.value(variables) if type(p) is Slot else p for p in self.params)
-        except (Mismatch, KeyError, TypeError, AttributeError):
+        except Exception:  # a value its steps cannot take: the full build decides
             return None
         return Plan(self.sql, params, self.operation)
 
