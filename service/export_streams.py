@@ -40,6 +40,7 @@ from core.codes import Code
 from core.settings import Settings
 from db.session import RequestDatabase
 from service.auth import bearer_auth, request_caller
+from service.http_errors import refusal
 
 log = logging.getLogger("registry.exports")
 
@@ -146,11 +147,12 @@ async def pooled_chunks(
             await conn.close()
 
 
-def refusal_response(refusal: Refusal) -> JSONResponse:
-    return JSONResponse(
-        {"error": refusal.message, "code": refusal.code},
-        status_code=429,
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+def refusal_response(refused: Refusal) -> JSONResponse:
+    return refusal(
+        429,
+        refused.code,
+        refused.message,
+        {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
     )
 
 
@@ -178,9 +180,9 @@ class ExportStream:
         self.headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        refusal = self.gate.enter(self.client, self.anonymous)
-        if refusal is not None:
-            await refusal_response(refusal)(scope, receive, send)
+        refused = self.gate.enter(self.client, self.anonymous)
+        if refused is not None:
+            await refusal_response(refused)(scope, receive, send)
             return
         try:
             pump = asyncio.ensure_future(self._pump(send, scope.get("method") == "HEAD"))
@@ -241,10 +243,6 @@ async def _until_disconnected(receive: Receive) -> None:
             return
 
 
-def _refused(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": message, "code": code}, status_code=status)
-
-
 def export_routes(
     settings: Settings, database: Callable[[], RequestDatabase], pool: ExportPool | None = None
 ) -> list[Route]:
@@ -265,16 +263,16 @@ def export_routes(
         db = database()
         try:
             if name not in FORMATS:
-                return _refused(404, Code.UNKNOWN_EXPORT, f"exports: {', '.join(FORMATS)}")
+                return refusal(404, Code.UNKNOWN_EXPORT, f"exports: {', '.join(FORMATS)}")
             if not REGION_CODE.fullmatch(code):
-                return _refused(
+                return refusal(
                     400, Code.INVALID_REGION_CODE, "A region code is 6 digits (9 for a township)."
                 )
             found = await db.execute(
                 text("SELECT 1 FROM regions WHERE code = :code"), {"code": code}
             )
             if found.first() is None:
-                return _refused(404, Code.NOT_FOUND, f"no region with code {code!r}")
+                return refusal(404, Code.NOT_FOUND, f"no region with code {code!r}")
         finally:
             await db.close()
         media, kind = FORMATS[name]
@@ -317,7 +315,7 @@ def export_routes(
         )
 
     async def no_such_export(_: Request) -> Response:
-        return _refused(404, Code.UNKNOWN_EXPORT, "exports: /exports/{regionCode}/{file}")
+        return refusal(404, Code.UNKNOWN_EXPORT, "exports: /exports/{regionCode}/{file}")
 
     return [
         Route("/exports/{code}/{file}", download, middleware=[bearer_auth(settings, database)]),

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from core.codes import Code
@@ -35,6 +35,7 @@ from resolvers import reports as compute
 from resolvers import suggestions as suggestion_figures
 from resolvers.ids import decode_int_id
 from service.auth import bearer_auth, request_caller
+from service.http_errors import refusal
 
 regions = table_of(RegionRow)
 COMPOSITION_HEADER = ["level", "deputies", "female", "grassroots", "minority", "under40"]
@@ -319,12 +320,6 @@ def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     writer.writerow(header)
     writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def refusal(status: int, code: str, message: str) -> JSONResponse:
-    """Every answer that is not a report (nor a 401: service.auth.unauthenticated): a
-    sentence and a stable code, never CSV."""
-    return JSONResponse({"error": message, "code": code}, status_code=status)
 
 
 def report_routes(settings: Settings, database: Callable[[], RequestDatabase]) -> list[Route]:

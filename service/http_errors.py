@@ -12,6 +12,14 @@ from core.codes import Code
 _CODES = {404: Code.NOT_FOUND, 405: Code.METHOD_NOT_ALLOWED}
 
 
+def refusal(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A refused HTTP request outside GraphQL (a route's own checks, a gate, a bad file): a
+    sentence and a stable code, the one body shape of every such answer."""
+    return JSONResponse({"error": message, "code": code}, status_code=status, headers=headers)
+
+
 async def coded_http_error(request: Request, exc: Exception) -> Response:
     """The answer to a routing refusal: its status, its headers (405 keeps `Allow`) and a
     JSON body with a sentence and a code."""
@@ -21,11 +29,7 @@ async def coded_http_error(request: Request, exc: Exception) -> Response:
         message = f"{request.method} is not accepted at {request.url.path}."
     else:
         message = "Nothing is served at this path."
-    return JSONResponse(
-        {"error": message, "code": _CODES.get(status, Code.BAD_REQUEST)},
-        status_code=status,
-        headers=dict(exc.headers or {}),
-    )
+    return refusal(status, _CODES.get(status, Code.BAD_REQUEST), message, dict(exc.headers or {}))
 
 
 # For Starlette(exception_handlers=...): the statuses the router raises by itself.

@@ -20,6 +20,7 @@ from core.permissions import can_write
 from core.settings import Settings
 from db.session import RequestDatabase
 from service.auth import AuthError, bearer_auth, request_caller, unauthenticated
+from service.http_errors import refusal
 
 MAX_UPLOAD = 200 * 1024 * 1024
 BUSY_RETRY_AFTER_S = 30
@@ -86,13 +87,6 @@ def _flag(request: Request, name: str) -> bool:
 NEEDS_A_WRITER = "Importing needs an editor or admin token."
 
 
-def refusal(
-    message: str, code: str, status: int, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    """Every answer that is not an import's outcome: a sentence and a stable code."""
-    return JSONResponse({"error": message, "code": code}, status_code=status, headers=headers)
-
-
 def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -> list[Route]:
     """POST /imports/{kind} (the file as the body; ?dryRun=true to only check) and
     GET /imports/{kind}/template.csv|xlsx."""
@@ -102,10 +96,10 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
     async def upload(request: Request) -> Response:
         if not gate.enter():
             return refusal(
-                "Other imports are running in this process; try again in a minute.",
-                Code.IMPORTS_BUSY,
                 429,
-                headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+                Code.IMPORTS_BUSY,
+                "Other imports are running in this process; try again in a minute.",
+                {"Retry-After": str(BUSY_RETRY_AFTER_S)},
             )
         try:
             return await _upload(request)
@@ -121,11 +115,11 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
             if not can_write(caller):
                 if caller.role == "anonymous":
                     raise AuthError(NEEDS_A_WRITER)
-                return refusal(NEEDS_A_WRITER, Code.FORBIDDEN, 403)
+                return refusal(403, Code.FORBIDDEN, NEEDS_A_WRITER)
             kind = request.path_params["kind"]
             if kind not in KINDS:
                 return refusal(
-                    f"No import kind {kind!r}; kinds: {', '.join(KINDS)}.", Code.UNKNOWN_KIND, 404
+                    404, Code.UNKNOWN_KIND, f"No import kind {kind!r}; kinds: {', '.join(KINDS)}."
                 )
             data = await _body(request, limits.time_limit_s)
             fmt = sniff_format(
@@ -138,7 +132,7 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
         except AuthError as refused:
             return unauthenticated(refused)
         except BadFile as bad:
-            return refusal(f"The file cannot be read: {bad}.", bad.code, bad.status)
+            return refusal(bad.status, bad.code, f"The file cannot be read: {bad}.")
         finally:
             await db.close()
         # A real run with errors wrote nothing: 422, with every error in the body; so does a
@@ -150,7 +144,7 @@ def import_routes(settings: Settings, database: Callable[[], RequestDatabase]) -
         kind, fmt = request.path_params["kind"], request.path_params["fmt"]
         if kind not in KINDS or fmt not in ("csv", "xlsx"):
             return refusal(
-                f"Templates: /imports/<{'|'.join(KINDS)}>/template.<csv|xlsx>.", Code.NOT_FOUND, 404
+                404, Code.NOT_FOUND, f"Templates: /imports/<{'|'.join(KINDS)}>/template.<csv|xlsx>."
             )
         media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_TYPE
         return Response(
