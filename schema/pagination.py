@@ -60,17 +60,17 @@ class Connection(Generic[NodeT]):
         return [edge.node for edge in self.edges]
 
     @strawberry.field(
-        description="The exact number of rows in the list. It counts every row, which costs "
-        "about as much as reading them all: for a broad search (hundreds of thousands of "
-        "matches) ask for boundedCount instead. Lists whose totals are kept (a region's "
-        "deputies) answer it without counting."
+        description="The exact number of rows in the list. Counting reads every row (a "
+        "search matching half a million deputies: about a second) unless the total is kept "
+        "(a region's deputies of one level or all, no other filter); for a typeahead ask for "
+        "boundedCount."
     )
     async def total_count(self) -> int:
         return await self.count()
 
     @strawberry.field(
-        description="The number of rows counted up to `limit`, flagged exact or not: cheap "
-        "whatever the number of matches (the page never waits for a full count)."
+        description="The number of rows counted up to `limit`, flagged exact or not: it reads "
+        "at most `limit + 1` rows however many match, so a page never waits for a full count."
     )
     def bounded_count(
         self,
