@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, GraphQLField, GraphQLObjectType
+from graphql import FieldNode, GraphQLError, GraphQLField, GraphQLObjectType
 from graphql.execution.values import get_argument_values
 from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
     Table,
+    case,
     func,
     literal,
     null,
@@ -37,7 +38,7 @@ from core.permissions import personal_scope
 from core.settings import Settings
 from db.models import regions
 from db.rules import masked
-from resolvers.pagination import Ordering, decode_cursor
+from resolvers.pagination import Ordering, bounded_count, count_limit, decode_cursor
 from resolvers.relations import Personal
 
 __all__ = ["Builder", "Unsupported", "named_type"]
@@ -136,7 +137,8 @@ class Builder:
         parent: FromClause | None = None,
         total: ColumnElement[Any] | None = None,
     ) -> ColumnElement[Any]:
-        """A connection (edges, nodes, pageInfo, totalCount) over `source`, one page of it.
+        """A connection (edges, nodes, pageInfo, totalCount, boundedCount) over `source`, one
+        page of it.
 
         `source` may refer to the parent row (a correlated condition) given as `parent`;
         `total`, when given, is the count kept elsewhere (resolvers.loaders.PageLoader.counts)."""
@@ -233,6 +235,20 @@ class Builder:
             elif name == "totalCount":
                 assert total is not None  # counted above when selected
                 pairs.append((response_key, total))
+            elif name == "boundedCount":
+                # As resolvers.pagination: a total at hand, a first page that holds every
+                # row, or the rows counted up to the limit.
+                limit = self._count_limit(connection_type, field_nodes)
+                counted_up = total
+                if counted_up is None:
+                    some = bounded_count(correlated, limit).scalar_subquery()
+                    counted_up = (
+                        case((func.count() <= first, func.count()), else_=some)
+                        if after is None
+                        else some
+                    )
+                bounded = self._bounded_json(connection_type, field_nodes, counted_up, limit)
+                pairs.append((response_key, bounded))
             else:
                 raise Unsupported(f"{connection_type.name}.{name}")
         # HAVING makes this one aggregate row even when nothing in it aggregates (totalCount
@@ -268,12 +284,39 @@ class Builder:
                 value = sqljson.build_object(
                     [(k, info[v[0].name.value]) for k, v in fields.items()]
                 )
+            elif name == "boundedCount":
+                limit = self._count_limit(connection_type, field_nodes)
+                value = self._bounded_json(connection_type, field_nodes, total, limit)
             elif name in values:
                 value = values[name]
             else:
                 raise Unsupported(f"{connection_type.name}.{name}")
             pairs.append((key, value))
         return sqljson.build_object(pairs)
+
+    def _count_limit(self, connection_type: GraphQLObjectType, nodes: list[FieldNode]) -> int:
+        args = self.args(connection_type.fields["boundedCount"], nodes)
+        try:
+            return count_limit(self.settings, args.get("limit"))
+        except GraphQLError as exc:  # the resolver path explains it
+            raise Unsupported("count limit out of range") from exc
+
+    def _bounded_json(
+        self,
+        connection_type: GraphQLObjectType,
+        nodes: list[FieldNode],
+        counted: ColumnElement[Any],
+        limit: int,
+    ) -> ColumnElement[Any]:
+        """A BoundedCount of rows counted up to `limit + 1` or more (schema.pagination)."""
+        type_ = named_type(connection_type.fields["boundedCount"])
+        values: dict[str, ColumnElement[Any]] = {
+            "count": func.least(counted, limit),
+            "isExact": counted <= limit,
+            "__typename": sqljson.string(type_.name),
+        }
+        fields = collect(self.doc, type_, sub_selections(nodes))
+        return sqljson.build_object([(k, values[v[0].name.value]) for k, v in fields.items()])
 
     @staticmethod
     def _agg(

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     pool_timeout_s: float = 10.0
     max_page_size: int = Field(default=100, description="Largest `first` a connection accepts.")
     default_page_size: int = 100
+    count_ceiling: int = Field(
+        default=1000,
+        description="Default and largest `limit` of a connection's boundedCount: it reads at "
+        "most one row more than this, however many match (totalCount counts them all).",
+    )
     statement_timeout_ms: int = 15_000
     max_depth: int = Field(default=12, description="Deepest nesting of selections in a query.")
     max_aliases: int = Field(default=30, description="Most aliased fields in one operation.")

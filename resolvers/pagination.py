@@ -23,10 +23,12 @@ from sqlalchemy import (
     Integer,
     Select,
     SmallInteger,
+    column,
     func,
     literal,
     select,
     tuple_,
+    values,
 )
 from sqlalchemy.engine import Row
 
@@ -48,11 +50,34 @@ class PageArgs:
     first: int
     after: str | None
     with_count: bool
+    # The largest `boundedCount(limit:)` asked for, or None: rows are counted up to one more.
+    count_limit: int | None = None
+
+
+def count_limit(settings: Settings, limit: int | None) -> int:
+    """A boundedCount's limit: the ceiling by default, and never above it (the cost of a
+    bounded count is that of reading `limit` rows)."""
+    if limit is None:
+        return settings.count_ceiling
+    if limit < 0:
+        raise GraphQLError(f"`limit` must not be negative (got {limit}).")
+    if limit > settings.count_ceiling:
+        raise GraphQLError(
+            f"`limit` may be at most {settings.count_ceiling} (got {limit}); "
+            "ask for totalCount for the exact number."
+        )
+    return limit
 
 
 def page_args(
-    settings: Settings, first: int | None, after: str | None, with_count: bool
+    settings: Settings,
+    first: int | None,
+    after: str | None,
+    with_count: bool,
+    count_limits: Sequence[int | None] = (),
 ) -> PageArgs:
+    """`count_limits`: the `limit` of each boundedCount selected (None for the default)."""
+    limits = [count_limit(settings, limit) for limit in count_limits]
     if first is None:
         first = settings.default_page_size
     if first < 0:
@@ -61,7 +86,7 @@ def page_args(
         raise GraphQLError(
             f"`first` may be at most {settings.max_page_size} (got {first}); page with `after`."
         )
-    return PageArgs(first=first, after=after, with_count=with_count)
+    return PageArgs(first, after, with_count, max(limits) if limits else None)
 
 
 def _plain(value: Any) -> Any:
@@ -131,6 +156,14 @@ class Page:
     has_next: bool
     has_previous: bool
     total: int | None
+    # The rows counted up to `count_limit + 1` (the total when that was counted), or None.
+    bounded: int | None = None
+
+
+def bounded_count(source: Select[Any], limit: int) -> Select[Any]:
+    """The number of rows of `source`, counted up to `limit + 1`: it reads at most that many
+    rows in whatever order is cheapest, so more than `limit` means "more than limit"."""
+    return select(func.count()).select_from(source.limit(limit + 1).subquery())
 
 
 def _after_condition(
@@ -166,20 +199,33 @@ async def fetch_pages(
     for batches, `_p` (the parent). `counts`, when given, holds the totals as rows of
     (`_p`, `n`) to be summed, instead of counting the source.
     """
+    limit = args.count_limit
     if counts is not None and args.first == 0 and args.after is None:
         # Only totals asked for (a drill-down's counts): no rows to read at all.
         summed = await _summed(db, counts, parents)
         return {
             p: Page(
-                [], [], summed.get(p, 0) > 0, False, summed.get(p, 0) if args.with_count else None
+                [],
+                [],
+                summed.get(p, 0) > 0,
+                False,
+                summed.get(p, 0) if args.with_count else None,
+                summed.get(p, 0) if limit is not None else None,
             )
             for p in parents
         }
     keyed = source.add_columns(*(k.label(f"_k{i}") for i, k in enumerate(ordering.keys)))
     if partition is None and args.with_count and counts is None:
-        return {None: await _page_and_count(db, keyed, ordering, args)}
+        page = await _page_and_count(db, keyed, ordering, args)
+        page.bounded = page.total if limit is not None else None
+        return {None: page}
     if partition is not None:
         keyed = keyed.add_columns(partition.label("_p")).where(partition.in_(list(parents)))
+    # A bounded count of one list comes with its page, in the same statement.
+    bounded_alone = limit is not None and not args.with_count and counts is None
+    if bounded_alone and partition is None:
+        assert limit is not None
+        keyed = keyed.add_columns(bounded_count(source, limit).scalar_subquery().label("_bounded"))
     # The total comes with the page (a window count) unless a cursor cuts rows away first.
     window_total = args.with_count and args.after is None and counts is None
     if window_total:
@@ -206,10 +252,14 @@ async def fetch_pages(
         grouped[row._mapping["_p"] if partition is not None else None].append(row)
 
     totals: dict[Hashable, int] = {}
-    if args.with_count and counts is not None:
+    if counts is not None and (args.with_count or limit is not None):
         totals = await _summed(db, counts, parents)
     elif args.with_count and not window_total:
         totals = await _count(db, source, partition, parents)
+    bounded: dict[Hashable, int] = {}
+    if bounded_alone:
+        assert limit is not None
+        bounded = await _bounded(db, source, partition, grouped, args, limit)
 
     pages: dict[Hashable, Page] = {}
     for parent, parent_rows in grouped.items():
@@ -220,14 +270,49 @@ async def fetch_pages(
             total = parent_rows[0]._mapping["_total"] if parent_rows else 0
         elif args.with_count:
             total = totals.get(parent, 0)
+        some: int | None = None
+        if limit is not None:
+            some = total if total is not None else totals.get(parent, bounded.get(parent, 0))
         pages[parent] = Page(
             rows=list(kept),
             cursors=[encode_cursor(ordering, r) for r in kept],
             has_next=has_next,
             has_previous=args.after is not None,
             total=total,
+            bounded=some,
         )
     return pages
+
+
+async def _bounded(
+    db: RequestDatabase,
+    source: Select[Any],
+    partition: ColumnElement[Any] | None,
+    grouped: dict[Hashable, list[Row[Any]]],
+    args: PageArgs,
+    limit: int,
+) -> dict[Hashable, int]:
+    """Each parent's rows counted up to `limit + 1`. A first page without a next page holds
+    them all; a single list's count came with its page (`_bounded`) when it has a row."""
+    found: dict[Hashable, int] = {}
+    unknown: list[Hashable] = []
+    for parent, rows in grouped.items():
+        if args.after is None and len(rows) <= args.first:
+            found[parent] = len(rows)
+        elif partition is None and rows:
+            found[parent] = rows[0]._mapping["_bounded"]
+        else:
+            unknown.append(parent)
+    if not unknown:
+        return found
+    if partition is None:
+        found[None] = (await db.execute(bounded_count(source, limit))).scalar_one()
+        return found
+    listed = values(column("_p", partition.type), name="_parents").data([(p,) for p in unknown])
+    counted = bounded_count(source.where(partition == listed.c._p).correlate(listed), limit)
+    stmt = select(listed.c._p, counted.scalar_subquery())
+    found.update({p: n for p, n in (await db.execute(stmt)).all()})
+    return found
 
 
 async def _page_and_count(

@@ -1,15 +1,16 @@
-"""Cursor connections (edges, nodes, pageInfo, totalCount) shared by every list that pages."""
+"""Cursor connections (edges, nodes, pageInfo, totalCount, boundedCount) shared by every
+list that pages."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
-from resolvers.pagination import Page, PageArgs, page_args
+from resolvers.pagination import Page, PageArgs, count_limit, page_args
 
 NodeT = TypeVar("NodeT")
 
@@ -20,6 +21,24 @@ class PageInfo:
     has_previous_page: bool
     start_cursor: str | None
     end_cursor: str | None
+
+
+@strawberry.type(
+    description="A count that stops at a limit: it costs at most `limit + 1` rows read, "
+    "however many match (a typeahead's '1000+')."
+)
+class BoundedCount:
+    count: int = strawberry.field(
+        description="The number of rows when `isExact`; otherwise `limit`: there are more."
+    )
+    is_exact: bool = strawberry.field(
+        description="Whether `count` is the exact number of rows (false: more than `count`)."
+    )
+
+    @classmethod
+    def of(cls, counted: int, limit: int) -> BoundedCount:
+        """From rows counted up to `limit + 1` or more (the exact total, say)."""
+        return cls(count=min(counted, limit), is_exact=counted <= limit)
 
 
 @strawberry.type(name="Edge")
@@ -34,33 +53,71 @@ class Connection(Generic[NodeT]):
     page_info: PageInfo
     # Counting can cost more than the page, so it runs only when the field is asked for.
     count: strawberry.Private[Callable[[], Awaitable[int]]]
+    bounded: strawberry.Private[int | None]
 
     @strawberry.field
     def nodes(self) -> list[NodeT]:
         return [edge.node for edge in self.edges]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The exact number of rows in the list. Counting reads every row (a "
+        "search matching half a million deputies: about a second) unless the total is kept "
+        "(a region's deputies of one level or all, no other filter); for a typeahead ask for "
+        "boundedCount."
+    )
     async def total_count(self) -> int:
         return await self.count()
 
+    @strawberry.field(
+        description="The number of rows counted up to `limit`, flagged exact or not: it reads "
+        "at most `limit + 1` rows however many match, so a page never waits for a full count."
+    )
+    def bounded_count(
+        self,
+        info: Info,
+        limit: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Count up to this many rows: at most the service's ceiling "
+                "(REGISTRY_COUNT_CEILING, 1000 unless configured), which is also the default."
+            ),
+        ] = None,
+    ) -> BoundedCount:
+        assert self.bounded is not None, "boundedCount was not detected in the selection"
+        return BoundedCount.of(self.bounded, count_limit(info.context.settings, limit))
 
-def _names(selections: list[Any]) -> set[str]:
-    names: set[str] = set()
+
+def _fields(selections: list[Any]) -> Iterator[SelectedField]:
     for selection in selections:
         if isinstance(selection, SelectedField):
-            names.add(selection.name)
+            yield selection
         else:  # a fragment spread or inline fragment: look inside
-            names |= _names(selection.selections)
-    return names
+            yield from _fields(selection.selections)
 
 
 def selects_total(info: Info) -> bool:
     """Whether the connection being resolved asks for totalCount (through fragments too)."""
-    return any("totalCount" in _names(field.selections) for field in info.selected_fields)
+    return any(
+        selected.name == "totalCount"
+        for field in info.selected_fields
+        for selected in _fields(field.selections)
+    )
+
+
+def count_limits(info: Info) -> list[int | None]:
+    """The `limit` of every boundedCount the connection being resolved selects."""
+    # A literal's value comes as its text, a variable's as the number.
+    limits = [
+        selected.arguments.get("limit")
+        for field in info.selected_fields
+        for selected in _fields(field.selections)
+        if selected.name == "boundedCount"
+    ]
+    return [None if limit is None else int(limit) for limit in limits]
 
 
 def page_args_for(info: Info, first: int | None, after: str | None) -> PageArgs:
-    return page_args(info.context.settings, first, after, selects_total(info))
+    return page_args(info.context.settings, first, after, selects_total(info), count_limits(info))
 
 
 def to_connection(page: Page, make: Callable[[Any], NodeT]) -> Connection[NodeT]:
@@ -78,4 +135,5 @@ def to_connection(page: Page, make: Callable[[Any], NodeT]) -> Connection[NodeT]
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),
         count=count,
+        bounded=page.bounded,
     )
