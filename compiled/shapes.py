@@ -88,7 +88,17 @@ class CursorKey:
             raise Mismatch from exc
 
 
-Step = Strip | IdKey | CursorKey
+@dataclass(frozen=True, eq=False)
+class Through:
+    """A pure function of the value (core.values.derived), e.g. a search text's tsquery."""
+
+    function: Callable[[Any], Any]
+
+    def apply(self, value: Any) -> Any:
+        return self.function(value)
+
+
+Step = Strip | IdKey | CursorKey | Through
 
 
 def replay(value: Any, steps: tuple[Step, ...]) -> Any:
@@ -162,6 +172,12 @@ class Traced:
     def taint(self) -> Tainted:
         self._trace.tainted.add(self._path)
         return Tainted(f"variable {'.'.join(self._path)} is read as a value")
+
+    def through(self, function: Callable[[Any], Any]) -> Traced:
+        """core.values.derived on a stand-in: the function is a step of the plan."""
+        if not isinstance(self._value, str):
+            raise self.taint()
+        return self.derive(Through(function))
 
     def strip(self) -> Traced:
         if not isinstance(self._value, str):

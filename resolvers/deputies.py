@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import exists
 
 from core.context import Context
+from core.values import derived
 from db.enums import Gender, Level, MandateStatus
 from db.models import committee_memberships as memberships
 from db.models import (
@@ -109,7 +110,7 @@ def deputy_conditions(spec: DeputySpec) -> list[ColumnElement[bool]]:
     if spec.locality_code is not None:
         conditions.append(d.c.locality_code.in_(subtree_codes(spec.locality_code)))
     if spec.search is not None:
-        query = search_query(spec.search)
+        query = derived(search_query, spec.search)  # a plan replays it per request
         conditions.append(
             d.c.search_vector.op("@@")(cast(query, TSQUERY)) if query else literal(False)
         )

@@ -235,3 +235,34 @@ async def test_trusted_documents_are_ready_at_start(
         )
     assert response.json()["data"]["region"]["code"] == "220000"
     assert documents.get(DEPUTY + REGION) is parsed
+
+
+SEARCH = """
+query Search($q: String!) {
+  deputies(filter: {search: $q}, first: 3) { totalCount nodes { name namePinyin } }
+}
+"""
+
+
+async def test_search_terms_share_one_plan(shapes: Client, connection: AsyncConnection) -> None:
+    """Issue 19, point 1: a typeahead sends a new search text at every keystroke; the texts
+    share one plan (the tsquery is a parameter, normalised per request by the same pure
+    function), answered as the resolver path answers, and from the fast lane."""
+    names = [
+        row[0]
+        for row in await connection.execute(
+            text("SELECT name_pinyin FROM deputies ORDER BY id LIMIT 12")
+        )
+    ]
+    terms = [n.replace(" ", "")[:k] for n in names for k in (1, 3)] + ["Li Jun", " wang "]
+    for term in terms:
+        body = await shapes.both(SEARCH, {"q": term})
+        assert body["data"]["deputies"]["totalCount"] >= 0
+    assert shapes.compiled.plans.built == 1
+    # A text that normalises to nothing matches nobody: another plan, the same answer.
+    empty = await shapes.both(SEARCH, {"q": "!!"})
+    assert empty["data"]["deputies"] == {"totalCount": 0, "nodes": []}
+    answer = await shapes.http.post(
+        "/graphql", json={"query": SEARCH, "variables": {"q": names[5][:2]}}
+    )
+    assert answer.headers.get("x-registry-plan") == "cached"
