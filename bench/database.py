@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bench.tools import registry_command
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-REGISTRY = REPO / ".venv" / "bin" / "registry"
 HELPERS_SQL = BENCH / "pg_helpers.sql"
 
 
@@ -78,7 +80,7 @@ def _registry(args: list[str], url: str, log: Path) -> None:
     env = {**os.environ, "DATABASE_URL": url}
     with log.open("a") as out:
         done = subprocess.run(
-            [str(REGISTRY), *args], cwd=REPO, env=env, stdout=out, stderr=out, check=False
+            [*registry_command(), *args], cwd=REPO, env=env, stdout=out, stderr=out, check=False
         )
     if done.returncode != 0:
         raise SystemExit(f"`registry {' '.join(args)}` failed; see {log}")
@@ -86,7 +88,7 @@ def _registry(args: list[str], url: str, log: Path) -> None:
 
 def _seed_importable() -> bool:
     done = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "python"), "-c", "import seed.generate"],
+        [sys.executable, "-c", "import seed.generate"],
         cwd=REPO,
         capture_output=True,
         check=False,

@@ -1,8 +1,10 @@
-"""Load generators: wrk (a Lua script cycling through request bodies) or a small asyncio
+"""Load generators: wrk (a Lua script going through request bodies) or a small asyncio
 client when wrk is missing, and the raw-SQL floor (asyncpg, no HTTP, no GraphQL).
 
 Both HTTP generators are closed-loop: a fixed number of keep-alive connections, each
 sending its next request when the answer to the last one has arrived, over loopback.
+Both start at a given body and say where the next run should start (`LoadResult.next`),
+so that a run sends no body an earlier one sent until the file is used up.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ class LoadResult:
     p99_ms: float
     # Answers that were not a clean 200 (HTTP error, GraphQL errors) plus socket errors.
     errors: int
+    # The bodies this run went through: [start, next) of the file's lines, counted on
+    # past its end when it wrapped around.
+    start: int = 0
+    next: int = 0
 
     @property
     def rps(self) -> float:
@@ -43,6 +49,7 @@ def run_wrk(
     connections: int,
     seconds: float,
     headers: list[str],
+    start: int = 0,
 ) -> LoadResult:
     # wrk takes whole seconds; two threads at most (the machine has the servers to run too).
     threads = max(1, min(2, connections))
@@ -58,6 +65,8 @@ def run_wrk(
         url,
         "--",
         str(bodies),
+        str(start),
+        str(threads),
         *headers,
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -70,6 +79,8 @@ def run_wrk(
                 p50_ms=figures["p50_us"] / 1000,
                 p99_ms=figures["p99_us"] / 1000,
                 errors=figures["bad_answers"] + figures["socket_errors"],
+                start=start,
+                next=start + figures["rounds"] * threads,
             )
     raise RuntimeError(f"wrk gave no result:\n{done.stdout}\n{done.stderr}")
 
@@ -100,19 +111,19 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 async def _client(
     url: str,
     requests: list[bytes],
-    offset: int,
+    cursor: list[int],
     deadline: float,
     latencies: list[float],
     errors: list[int],
 ) -> None:
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    i = offset
     try:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            writer.write(requests[i % len(requests)])
-            i += 1
+            # One cursor for all connections (one event loop): each body is sent once.
+            writer.write(requests[cursor[0] % len(requests)])
+            cursor[0] += 1
             try:
                 status, body = await _read_response(reader)
             except (asyncio.IncompleteReadError, ConnectionError):
@@ -128,7 +139,7 @@ async def _client(
 
 
 async def _python_load(
-    url: str, bodies: list[str], connections: int, seconds: float, headers: list[str]
+    url: str, bodies: list[str], connections: int, seconds: float, headers: list[str], start: int
 ) -> LoadResult:
     parts = urlsplit(url)
     extra = "".join(f"{h}\r\n" for h in headers)
@@ -144,10 +155,11 @@ async def _python_load(
         )
     latencies: list[float] = []
     errors = [0]
+    cursor = [start]
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(
-        *(_client(url, requests, n * 7919, deadline, latencies, errors) for n in range(connections))
+        *(_client(url, requests, cursor, deadline, latencies, errors) for _ in range(connections))
     )
     elapsed = time.perf_counter() - started
     if len(latencies) >= 2:
@@ -155,14 +167,16 @@ async def _python_load(
         p50, p99 = cuts[49], cuts[98]
     else:
         p50 = p99 = latencies[0] if latencies else 0.0
-    return LoadResult(len(latencies), elapsed, p50 * 1000, p99 * 1000, errors[0])
+    return LoadResult(
+        len(latencies), elapsed, p50 * 1000, p99 * 1000, errors[0], start=start, next=cursor[0]
+    )
 
 
 def run_python(
-    url: str, bodies: Path, connections: int, seconds: float, headers: list[str]
+    url: str, bodies: Path, connections: int, seconds: float, headers: list[str], start: int = 0
 ) -> LoadResult:
     lines = [b for b in bodies.read_text(encoding="utf-8").splitlines() if b]
-    return asyncio.run(_python_load(url, lines, connections, seconds, headers))
+    return asyncio.run(_python_load(url, lines, connections, seconds, headers, start))
 
 
 # --- the raw-SQL floor --------------------------------------------------------------------
@@ -175,8 +189,11 @@ async def _sql_floor(
     connections: int,
     seconds: float,
     warmup: float,
+    server_settings: dict[str, str],
 ) -> float:
-    pool = await asyncpg.create_pool(dsn, min_size=connections, max_size=connections)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=connections, max_size=connections, server_settings=server_settings
+    )
     try:
 
         async def worker(offset: int, until: float, done: list[int]) -> None:
@@ -206,6 +223,8 @@ def sql_floor(
     connections: int,
     seconds: float,
     warmup: float,
+    server_settings: dict[str, str],
 ) -> float:
-    """Statements per second: the same answers built by one hand-written SQL statement each."""
-    return asyncio.run(_sql_floor(dsn, sql, args, connections, seconds, warmup))
+    """Statements per second: the same answers built by one hand-written SQL statement each,
+    in sessions with the servers' settings."""
+    return asyncio.run(_sql_floor(dsn, sql, args, connections, seconds, warmup, server_settings))

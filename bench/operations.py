@@ -4,8 +4,12 @@ Every operation has
 - `ours`: the GraphQL document for our schema (schema/schema.graphql);
 - `pg`: the document for PostGraphile 5 (amber preset, simplify-inflection, plus the
   helper functions of `pg_helpers.sql` in the `bench_pg` schema);
-- `raw_sql`: one statement that builds the same answer as our `data` (the raw-SQL floor);
-- `draw`: variables drawn at random (fixed seed) from the data, one `Vars` per request;
+- `raw_sql`: one statement that builds the same answer as our `data` from the same tables
+  ours reads (the raw-SQL floor);
+- `check_sql`: where the raw SQL reads kept totals, a statement that counts the rows
+  themselves: the reference answer, so that the totals are checked too;
+- `draw`: n distinct variable sets drawn at random (fixed seed) from the data, one `Vars`
+  per request (fewer when the data has fewer);
 - `norm_ours` / `norm_pg`: turn each answer into one canonical form, so that the answers
   of both servers (and of the raw SQL) can be compared for equality.
 """
@@ -44,6 +48,11 @@ class Operation:
     draw: Callable[[asyncpg.Connection, random.Random, int], Awaitable[list[Vars]]]
     norm_ours: Callable[[Json], Json]
     norm_pg: Callable[[Json], Json]
+    check_sql: str | None = None
+
+    @property
+    def reference_sql(self) -> str:
+        return self.check_sql or self.raw_sql
 
 
 def _nodes(connection: Json) -> list[Json]:
@@ -58,36 +67,32 @@ def _sorted(items: list[Any]) -> list[Any]:
 async def _sample(
     conn: asyncpg.Connection, rng: random.Random, n: int, sql: str, *args: Any
 ) -> list[Any]:
-    """n values of the query's first column, drawn at random (with repeats if too few)."""
-    rows = [r[0] for r in await conn.fetch(sql, *args)]
-    if not rows:
-        return []
-    rows.sort()
-    if len(rows) >= n:
-        return rng.sample(rows, n)
-    return [rng.choice(rows) for _ in range(n)]
+    """n distinct values of the query's first column in random order (all when fewer)."""
+    rows = sorted({r[0] for r in await conn.fetch(sql, *args)})
+    return rng.sample(rows, min(n, len(rows)))
 
 
 async def _sample_ids(
     conn: asyncpg.Connection, rng: random.Random, n: int, table: str, where: str
 ) -> list[int]:
-    """Random ids of a big table without reading all of them: draw in [min, max], keep hits."""
+    """n distinct random ids of a table that satisfy `where` (all when fewer), without
+    reading every id of a big table: draw in [min, max], keep the hits."""
     low, high = await conn.fetchrow(f"SELECT min(id), max(id) FROM {table}")
     if low is None:
         return []
-    found: list[int] = []
+    matching = f"SELECT id FROM {table} t WHERE ({where})"
+    if high - low + 1 <= 4 * n:  # small enough to read whole
+        return await _sample(conn, rng, n, matching)
+    found: dict[int, None] = {}  # distinct, in the order drawn
     for _ in range(20):
-        candidates = sorted({rng.randint(low, high) for _ in range(max(4 * n, 50))})
-        hits = await conn.fetch(
-            f"SELECT id FROM {table} t WHERE t.id = ANY($1::int[]) AND {where} ORDER BY id",
-            candidates,
-        )
+        candidates = sorted({rng.randint(low, high) for _ in range(4 * n)} - found.keys())
+        hits = await conn.fetch(f"{matching} AND t.id = ANY($1::int[]) ORDER BY id", candidates)
         pool = [r[0] for r in hits]
         rng.shuffle(pool)
-        found.extend(pool)
+        found.update(dict.fromkeys(pool))
         if len(found) >= n:
-            return found[:n]
-    return found
+            break
+    return list(found)[:n]
 
 
 ACTIVE = "EXISTS (SELECT 1 FROM mandates m WHERE m.deputy_id = t.id AND m.status = 'ACTIVE')"
@@ -436,6 +441,47 @@ query RegionDrillDown($code: String!) {
 REGION_SQL = """
 WITH here AS (SELECT * FROM regions WHERE code = $1::varchar),
 kids AS (SELECT * FROM regions WHERE parent_code = $1::varchar ORDER BY code LIMIT 100),
+-- Every region below, with the child of $1 it lies under: one pass counts all stations.
+below AS (
+  SELECT s.code, s.lineage[array_position(s.lineage, $1::varchar) + 1] AS child
+  FROM regions s WHERE s.lineage @> ARRAY[$1::varchar] AND s.code <> $1::varchar),
+-- Deputies: the subtree totals kept in report_counts, as ours reads them.
+deputy_counts AS (
+  SELECT rc.region_code AS child, sum(rc.deputies) AS n FROM report_counts rc
+  WHERE rc.scope = 'CONGRESSES' AND rc.level IS NULL
+    AND rc.region_code IN (SELECT code FROM kids)
+  GROUP BY rc.region_code),
+station_counts AS (
+  SELECT b.child, count(*) AS n FROM below b JOIN stations st ON st.region_code = b.code
+  GROUP BY b.child)
+SELECT json_build_object('region', (
+  SELECT json_build_object(
+    'code', r.code, 'name', r.name, 'level', r.level, 'kind', r.kind,
+    'parent', (SELECT json_build_object('code', p.code, 'name', p.name)
+               FROM regions p WHERE p.code = r.parent_code),
+    'congress', (SELECT json_build_object('name', c.name)
+                 FROM congresses c WHERE c.region_code = r.code),
+    'children', json_build_object(
+      'totalCount', (SELECT count(*) FROM regions ch WHERE ch.parent_code = r.code),
+      'nodes', coalesce((
+        SELECT json_agg(json_build_object(
+          'code', k.code, 'name', k.name, 'level', k.level, 'kind', k.kind,
+          'congress', (SELECT json_build_object('name', c.name)
+                       FROM congresses c WHERE c.region_code = k.code),
+          'deputies', json_build_object('totalCount', coalesce(dc.n, 0)),
+          'stations', json_build_object('totalCount', coalesce(sc.n, 0)))
+          ORDER BY k.code)
+        FROM kids k
+        LEFT JOIN deputy_counts dc ON dc.child = k.code
+        LEFT JOIN station_counts sc ON sc.child = k.code), '[]')))
+  FROM here r))::text
+"""
+
+
+# The reference answer: the deputies counted from the mandates themselves.
+REGION_CHECK_SQL = """
+WITH here AS (SELECT * FROM regions WHERE code = $1::varchar),
+kids AS (SELECT * FROM regions WHERE parent_code = $1::varchar ORDER BY code LIMIT 100),
 -- Every region below, with the child of $1 it lies under: one pass counts all children.
 below AS (
   SELECT s.code, s.lineage[array_position(s.lineage, $1::varchar) + 1] AS child
@@ -480,14 +526,17 @@ WHERE r.level = $1::level AND EXISTS (SELECT 1 FROM mandates m WHERE m.congress_
 
 
 async def draw_regions(conn: asyncpg.Connection, rng: random.Random, n: int) -> list[Vars]:
-    by_level = {
-        level: await _sample(conn, rng, n, REGION_CANDIDATES, level)
+    """Distinct regions with deputies, provinces, prefectures and counties taken in turn
+    while each level lasts (there are far fewer provinces than counties), so that any
+    stretch of the bodies mixes the levels."""
+    by_level = [
+        await _sample(conn, rng, n, REGION_CANDIDATES, level)
         for level in ("PROVINCIAL", "PREFECTURAL", "COUNTY")
-    }
-    levels = [lv for lv, codes in by_level.items() if codes]
-    codes = [by_level[levels[i % len(levels)]][i] for i in range(n)] if levels else []
-    rng.shuffle(codes)
-    return [Vars({"code": c}, {"code": c}, (c,)) for c in codes]
+    ]
+    codes: list[str] = []
+    for turn in range(max(map(len, by_level), default=0)):
+        codes.extend(level[turn] for level in by_level if turn < len(level))
+    return [Vars({"code": c}, {"code": c}, (c,)) for c in codes[:n]]
 
 
 def _region_page(r: Json, parent: Json, congress: Json, total: int, children: list[Json]) -> Json:
@@ -599,14 +648,17 @@ def _search_term(rng: random.Random, name: str, pinyin: str) -> str:
 
 
 async def draw_searches(conn: asyncpg.Connection, rng: random.Random, n: int) -> list[Vars]:
-    ids = await _sample_ids(conn, rng, n, "deputies", ACTIVE)
+    """n distinct search terms, each what someone might type for a random deputy (names,
+    initials and prefixes repeat, so more deputies are drawn than terms are needed)."""
+    ids = await _sample_ids(conn, rng, 3 * n, "deputies", ACTIVE)
     rows = await conn.fetch("SELECT id, name, name_pinyin FROM deputies WHERE id = ANY($1)", ids)
     people = {r["id"]: (r["name"], r["name_pinyin"]) for r in rows}
-    out = []
+    terms: dict[str, None] = {}
     for i in ids:
-        term = _search_term(rng, *people[i])
-        out.append(Vars({"q": term}, {"q": term}, (search_query(term),)))
-    return out
+        terms.setdefault(_search_term(rng, *people[i]))
+        if len(terms) == n:
+            break
+    return [Vars({"q": t}, {"q": t}, (search_query(t),)) for t in terms]
 
 
 def _search_page(total: int, rows: list[Json]) -> Json:
@@ -734,7 +786,7 @@ async def draw_county_pages(conn: asyncpg.Connection, rng: random.Random, n: int
             break
     if not pool and seats:
         pool = [max(seats, key=lambda r: (r["n"], r["code"]))["code"]]
-    codes = [rng.choice(pool) for _ in range(n)] if pool else []
+    codes = rng.sample(pool, min(n, len(pool)))
     return [Vars({"code": c}, {"code": c}, (c,)) for c in codes]
 
 
@@ -854,7 +906,45 @@ JOIN deputies d ON d.locality_code = s.code JOIN mandates m ON m.deputy_id = d.i
 WHERE m.status = 'ACTIVE'
 """
 
+# The figures as ours reads them for an anonymous caller: the region's rows of the kept
+# subtree totals (resolvers/reports.py COMPOSITION_NOW, STATION_COVERAGE).
+_KEPT_COMPOSITION = """
+(SELECT json_agg(json_build_object(
+          'level', x.level, 'deputies', x.deputies, 'female', x.female,
+          'grassroots', x.grassroots, 'minority', x.minority, 'under40', x.under40)
+        ORDER BY x.level)
+ FROM (SELECT l.level, coalesce(sum(rc.deputies), 0) AS deputies,
+              coalesce(sum(rc.female), 0) AS female,
+              coalesce(sum(rc.grassroots), 0) AS grassroots,
+              coalesce(sum(rc.minority), 0) AS minority,
+              coalesce(sum(rc.deputies) FILTER (WHERE
+                  rc.birth_year > extract(year FROM current_date - interval '40 years')), 0)
+                AS under40
+       FROM unnest(enum_range(NULL::level)) AS l(level)
+       LEFT JOIN report_counts rc
+              ON rc.scope = '{scope}' AND rc.region_code = $1 AND rc.level = l.level
+       GROUP BY l.level) x)
+"""
+
 REPORT_SQL = f"""
+SELECT json_build_object(
+  'region', (SELECT json_build_object('name', name) FROM regions WHERE code = $1),
+  'reports', json_build_object(
+    'congresses', {_KEPT_COMPOSITION.format(scope="CONGRESSES")},
+    'locality', {_KEPT_COMPOSITION.format(scope="LOCALITY")},
+    'stationCoverage', (
+      SELECT json_agg(json_build_object('level', x.level, 'deputies', x.deputies,
+                                        'inStation', x.in_station) ORDER BY x.level)
+      FROM (SELECT l.level, coalesce(sum(rc.deputies), 0) AS deputies,
+                   coalesce(sum(rc.in_station), 0) AS in_station
+            FROM unnest(enum_range(NULL::level)) AS l(level)
+            LEFT JOIN report_counts rc
+                   ON rc.scope = 'LOCALITY' AND rc.region_code = $1 AND rc.level = l.level
+            GROUP BY l.level) x)))::text
+"""
+
+# The reference answer: the deputies counted from the mandates themselves.
+REPORT_CHECK_SQL = f"""
 SELECT json_build_object(
   'region', (SELECT json_build_object('name', name) FROM regions WHERE code = $1),
   'reports', json_build_object(
@@ -944,6 +1034,7 @@ OPERATIONS: tuple[Operation, ...] = (
         draw_regions,
         norm_region_ours,
         norm_region_pg,
+        check_sql=REGION_CHECK_SQL,
     ),
     Operation(
         "search",
@@ -974,5 +1065,6 @@ OPERATIONS: tuple[Operation, ...] = (
         draw_provinces,
         norm_report_ours,
         norm_report_pg,
+        check_sql=REPORT_CHECK_SQL,
     ),
 )

@@ -1,6 +1,7 @@
 -- Helpers that let PostGraphile answer the reference mix with the same information as our
 -- service. They live in their own schema, bench_pg, which only the benchmark creates and
--- only PostGraphile exposes; each computes what our resolvers compute (resolvers/*.py).
+-- only PostGraphile exposes; each computes what our resolvers compute (resolvers/*.py),
+-- from the same tables: where ours reads the kept totals of report_counts, so do they.
 DROP SCHEMA IF EXISTS bench_pg CASCADE;
 CREATE SCHEMA bench_pg;
 
@@ -69,19 +70,17 @@ LANGUAGE sql STABLE AS $$
     GROUP BY l.level ORDER BY l.level
 $$;
 
--- Region.deputies { totalCount } and Region.stations { totalCount } for a drill-down row:
--- deputies with an active mandate in a congress of the region's subtree, counted once, and
--- stations in the subtree. The subtree's codes go in as an array so that congresses and
--- stations are found by index.
+-- Region.deputies { totalCount } for a drill-down row: as our resolvers read it, the subtree
+-- total kept in report_counts (db/reports.py: scope CONGRESSES, all levels together), one
+-- index lookup on its key.
 CREATE FUNCTION bench_pg.regions_deputy_count(r public.regions) RETURNS integer
 LANGUAGE sql STABLE AS $$
-    SELECT count(DISTINCT m.deputy_id)::integer
-    FROM public.congresses c
-    JOIN public.mandates m ON m.congress_id = c.id AND m.status = 'ACTIVE'
-    WHERE c.region_code = ANY (ARRAY(SELECT s.code FROM public.regions s
-                                     WHERE s.lineage @> ARRAY[$1.code]))
+    SELECT coalesce(sum(rc.deputies), 0)::integer FROM public.report_counts rc
+    WHERE rc.scope = 'CONGRESSES' AND rc.region_code = $1.code AND rc.level IS NULL
 $$;
 
+-- Region.stations { totalCount }: stations in the subtree, counted (ours counts them too).
+-- The subtree's codes go in as an array so that stations are found by index.
 CREATE FUNCTION bench_pg.regions_station_count(r public.regions) RETURNS integer
 LANGUAGE sql STABLE AS $$
     SELECT count(*)::integer FROM public.stations st
@@ -89,55 +88,41 @@ LANGUAGE sql STABLE AS $$
                                       WHERE s.lineage @> ARRAY[$1.code]))
 $$;
 
--- Reports.composition(regionCode, scope): resolvers/reports.py COMPOSITION, whole subtree,
--- mandates active today.
+-- Reports.composition(regionCode, scope): resolvers/reports.py COMPOSITION_NOW as the service
+-- runs it for an anonymous caller (ages by birth year): the region's own rows of the kept
+-- subtree totals, summed over birth years.
 CREATE FUNCTION bench_pg.composition(code varchar, scope text)
 RETURNS SETOF bench_pg.level_composition
 LANGUAGE sql STABLE AS $$
-    WITH subtree AS (SELECT r.code FROM public.regions r WHERE r.lineage @> ARRAY[$1]),
-    counted AS (
-        SELECT DISTINCT m.deputy_id, m.level
-        FROM subtree s
-        JOIN public.congresses c ON c.region_code = s.code
-        JOIN public.mandates m ON m.congress_id = c.id
-        WHERE $2 = 'CONGRESSES' AND m.status = 'ACTIVE'
-        UNION
-        SELECT DISTINCT m.deputy_id, m.level
-        FROM subtree s
-        JOIN public.deputies d ON d.locality_code = s.code
-        JOIN public.mandates m ON m.deputy_id = d.id
-        WHERE $2 = 'LOCALITY' AND m.status = 'ACTIVE'
-    )
     SELECT l.level,
-           count(d.id)::integer,
-           (count(d.id) FILTER (WHERE d.gender = 'FEMALE'))::integer,
-           (count(d.id) FILTER (WHERE d.is_grassroots))::integer,
-           (count(d.id) FILTER (WHERE d.ethnicity IS NOT NULL AND d.ethnicity <> '汉族'))::integer,
-           (count(d.id) FILTER (WHERE
-               -- by birth year, as the service counts for anonymous callers (docs/reports.md)
-               extract(year FROM current_date) - d.birth_year < 40))::integer
+           coalesce(sum(rc.deputies), 0)::integer,
+           coalesce(sum(rc.female), 0)::integer,
+           coalesce(sum(rc.grassroots), 0)::integer,
+           coalesce(sum(rc.minority), 0)::integer,
+           coalesce(sum(rc.deputies) FILTER (WHERE
+               rc.birth_year > extract(year FROM current_date - interval '40 years')), 0)::integer
     FROM unnest(enum_range(NULL::public.level)) AS l(level)
-    LEFT JOIN counted c ON c.level = l.level
-    LEFT JOIN public.deputies d ON d.id = c.deputy_id
+    LEFT JOIN public.report_counts rc
+           ON rc.scope = $2 AND rc.region_code = $1 AND rc.level = l.level
     GROUP BY l.level ORDER BY l.level
 $$;
 
--- Reports.stationCoverage(regionCode): resolvers/reports.py STATION_COVERAGE.
+-- Reports.stationCoverage(regionCode): resolvers/reports.py STATION_COVERAGE (kept totals).
 CREATE FUNCTION bench_pg.station_coverage(code varchar)
 RETURNS SETOF bench_pg.station_coverage
 LANGUAGE sql STABLE AS $$
-    WITH subtree AS (SELECT r.code FROM public.regions r WHERE r.lineage @> ARRAY[$1]),
-    counted AS (
-        SELECT DISTINCT m.deputy_id, m.level
-        FROM subtree s
-        JOIN public.deputies d ON d.locality_code = s.code
-        JOIN public.mandates m ON m.deputy_id = d.id AND m.status = 'ACTIVE'
-    )
-    SELECT l.level, count(c.deputy_id)::integer,
-           (count(c.deputy_id) FILTER (WHERE EXISTS (
-               SELECT 1 FROM public.station_assignments sa
-               WHERE sa.deputy_id = c.deputy_id)))::integer
+    SELECT l.level, coalesce(sum(rc.deputies), 0)::integer, coalesce(sum(rc.in_station), 0)::integer
     FROM unnest(enum_range(NULL::public.level)) AS l(level)
-    LEFT JOIN counted c ON c.level = l.level
+    LEFT JOIN public.report_counts rc
+           ON rc.scope = 'LOCALITY' AND rc.region_code = $1 AND rc.level = l.level
     GROUP BY l.level ORDER BY l.level
+$$;
+
+-- The settings of the session PostGraphile runs in: the harness checks them against ours'.
+CREATE FUNCTION bench_pg.session_settings() RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'jit', current_setting('jit'), 'work_mem', current_setting('work_mem'),
+        'statement_timeout', current_setting('statement_timeout'),
+        'TimeZone', current_setting('TimeZone'))::text
 $$;

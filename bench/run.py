@@ -72,12 +72,38 @@ class Answer:
     sql_statements: int | None
 
 
+@dataclass(frozen=True)
+class ColdStart:
+    """The first request of an operation's document on a fresh process, and the median of
+    the next sampled ones (the same document, new values)."""
+
+    first_ms: float | None
+    next_ms: float | None
+
+
+@dataclass(frozen=True)
+class Window:
+    """One measured load run."""
+
+    load: load.LoadResult
+    # Of its requests, the share whose body this server process had answered before.
+    seen_before: float
+    # Our plan cache's (hits, misses) during the window; None for PostGraphile.
+    lookups: tuple[int, int] | None
+
+
 @dataclass
 class ServerFigures:
-    """What one server did: sampled answers per operation, load results per (op, conns)."""
+    """What one server did: sampled answers and cold starts per operation, measured windows
+    per (op, conns) for the realistic and the cached-body load, our plan lookups per
+    operation over the whole realistic load (warm-ups included)."""
 
     answers: dict[str, list[Answer]] = field(default_factory=dict)
-    loads: dict[tuple[str, int], load.LoadResult] = field(default_factory=dict)
+    cold: dict[str, ColdStart] = field(default_factory=dict)
+    loads: dict[tuple[str, int], Window] = field(default_factory=dict)
+    cached: dict[tuple[str, int], Window] = field(default_factory=dict)
+    plans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +124,8 @@ class Settings:
     ours_headers: list[str]
     fresh: bool
     smoke: bool
+    cached_bodies: bool
+    cached_variables: int
     floor_seconds: float
     floor_connections: int
     results: Path
@@ -122,7 +150,21 @@ def parse_args() -> Settings:
     )
     parser.add_argument("--workers", type=int, default=1, help="our worker processes")
     parser.add_argument(
-        "--variables", type=int, help="distinct requests per operation (default 200)"
+        "--variables",
+        type=int,
+        help="distinct variable sets per operation, drawn from the data (default 20,000; "
+        "2,000 with --smoke; fewer where the data has fewer)",
+    )
+    parser.add_argument(
+        "--cached-bodies",
+        action="store_true",
+        help="also measure the old way, for a second table: each server is first sent every "
+        "one of a few distinct bodies (--cached-variables), then load cycles over them",
+    )
+    parser.add_argument(
+        "--cached-variables",
+        type=int,
+        help="distinct bodies of the --cached-bodies table (default 200, 20 with --smoke)",
     )
     parser.add_argument(
         "--sample", type=int, help="requests per operation whose answers are compared (default 20)"
@@ -170,7 +212,7 @@ def parse_args() -> Settings:
         duration=duration,
         warmup=args.warmup if args.warmup is not None else (1.0 if smoke else 5.0),
         workers=args.workers,
-        variables=args.variables or (20 if smoke else 200),
+        variables=args.variables or (2_000 if smoke else 20_000),
         sample=args.sample or (5 if smoke else 20),
         seed=args.seed,
         draw_seed=args.draw_seed,
@@ -181,6 +223,8 @@ def parse_args() -> Settings:
         ours_headers=args.ours_header,
         fresh=args.fresh,
         smoke=smoke,
+        cached_bodies=args.cached_bodies,
+        cached_variables=args.cached_variables or (20 if smoke else 200),
         floor_seconds=min(duration, 10.0),
         floor_connections=10,
         # Smoke results stay out of the tree (CI runs it on every change).
@@ -200,13 +244,15 @@ async def draw_all(url: str, ops: list[Operation], n: int, seed: int) -> dict[st
         await conn.close()
 
 
-def write_bodies(ops: list[Operation], drawn: dict[str, list[Vars]]) -> dict[tuple[str, str], Path]:
+def write_bodies(
+    ops: list[Operation], drawn: dict[str, list[Vars]], suffix: str = ""
+) -> dict[tuple[str, str], Path]:
     folder = WORK / "bodies"
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
     for op in ops:
         for server, query in (("ours", op.ours), ("postgraphile", op.pg)):
-            path = folder / f"{server}-{op.name}.jsonl"
+            path = folder / f"{server}-{op.name}{suffix}.jsonl"
             lines = [
                 json.dumps(
                     {"query": query, "variables": v.ours if server == "ours" else v.pg},
@@ -224,14 +270,22 @@ def write_bodies(ops: list[Operation], drawn: dict[str, list[Vars]]) -> dict[tup
 
 
 async def raw_answers(
-    url: str, ops: list[Operation], samples: dict[str, list[Vars]]
-) -> dict[str, list[Any]]:
-    conn = await asyncpg.connect(url)
+    url: str, ops: list[Operation], samples: dict[str, list[Vars]], session: dict[str, str]
+) -> tuple[dict[str, list[Any]], list[str]]:
+    """The reference answers of the samples (counted from the rows where the floor reads
+    kept totals), and the samples on which the floor's own statement answers otherwise."""
+    conn = await asyncpg.connect(url, server_settings=session)
+    found: dict[str, list[Any]] = {}
+    wrong: list[str] = []
     try:
-        return {
-            op.name: [json.loads(await conn.fetchval(op.raw_sql, *v.sql)) for v in samples[op.name]]
-            for op in ops
-        }
+        for op in ops:
+            found[op.name] = []
+            for v in samples[op.name]:
+                expected = json.loads(await conn.fetchval(op.reference_sql, *v.sql))
+                found[op.name].append(expected)
+                if op.check_sql and json.loads(await conn.fetchval(op.raw_sql, *v.sql)) != expected:
+                    wrong.append(f"{op.name} {v.sql!r}: the raw SQL floor's statement differs")
+        return found, wrong
     finally:
         await conn.close()
 
@@ -252,39 +306,46 @@ NOT_ASKED = "not asked"
 
 def sample_answers(
     running: servers.Running,
-    ops: list[Operation],
-    samples: dict[str, list[Vars]],
+    op: Operation,
+    samples: list[Vars],
     headers: list[str],
-) -> dict[str, list[Answer]]:
-    answers: dict[str, list[Answer]] = {}
-    for op in ops:
-        query = op.ours if running.name == "ours" else op.pg
-        found: list[Answer] = []
-        failures = 0
-        for v in samples[op.name]:
-            if failures >= GIVE_UP_AFTER:
-                skipped = f"{NOT_ASKED}: {GIVE_UP_AFTER} earlier requests failed"
-                found.append(Answer(0, {"errors": [{"message": skipped}]}, None))
-                continue
-            variables = v.ours if running.name == "ours" else v.pg
-            try:
-                status, got, body = servers.post(
-                    running.url, {"query": query, "variables": variables}, _headers(headers)
-                )
-            except OSError as exc:  # refused, reset or timed out
-                status, got, body = 0, {}, f"no answer: {exc!r}".encode()
-            try:
-                parsed = json.loads(body)
-            except ValueError:
-                parsed = {"errors": [{"message": body[:500].decode(errors="replace")}]}
-            count = got.get(SQL_COUNT_HEADER)
-            answer = Answer(status, parsed, int(count) if count and count.isdigit() else None)
-            failures += _problem(answer) is not None
-            found.append(answer)
-        answers[op.name] = found
-        answered = sum(_problem(a) is None for a in found)
-        say(f"  {running.name:12} {op.name:8} {answered}/{len(found)} sampled requests answered")
-    return answers
+) -> tuple[list[Answer], ColdStart]:
+    """The sampled requests' answers, on a server that has not seen the operation yet: the
+    first is the cold start of its document (parse, validation, plan), the others are new
+    values of a known document."""
+    query = op.ours if running.name == "ours" else op.pg
+    found: list[Answer] = []
+    took: list[float] = []
+    failures = 0
+    for v in samples:
+        if failures >= GIVE_UP_AFTER:
+            skipped = f"{NOT_ASKED}: {GIVE_UP_AFTER} earlier requests failed"
+            found.append(Answer(0, {"errors": [{"message": skipped}]}, None))
+            continue
+        variables = v.ours if running.name == "ours" else v.pg
+        started = time.perf_counter()
+        try:
+            status, got, body = servers.post(
+                running.url, {"query": query, "variables": variables}, _headers(headers)
+            )
+        except OSError as exc:  # refused, reset or timed out
+            status, got, body = 0, {}, f"no answer: {exc!r}".encode()
+        took.append((time.perf_counter() - started) * 1000)
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = {"errors": [{"message": body[:500].decode(errors="replace")}]}
+        count = got.get(SQL_COUNT_HEADER)
+        answer = Answer(status, parsed, int(count) if count and count.isdigit() else None)
+        failures += _problem(answer) is not None
+        found.append(answer)
+    answered = sum(_problem(a) is None for a in found)
+    cold = ColdStart(took[0] if took else None, statistics.median(took[1:]) if took[1:] else None)
+    say(
+        f"  {running.name:12} {op.name:8} {answered}/{len(found)} sampled requests answered; "
+        f"first {_ms(cold.first_ms)} ms, then median {_ms(cold.next_ms)} ms"
+    )
+    return found, cold
 
 
 async def _active_statements(url: str, cancel: bool = False) -> int:
@@ -315,44 +376,79 @@ def wait_idle(url: str, limit: float = 15.0) -> None:
         time.sleep(0.2)
 
 
+def plan_lookups(running: servers.Running) -> tuple[int, int] | None:
+    """Our plan cache's (hits, misses) so far, from /metrics; None for PostGraphile."""
+    if running.name != "ours":
+        return None
+    with contextlib.suppress(OSError):
+        return servers.plan_lookups(running.url)
+    return None
+
+
 def drive(
     running: servers.Running,
     op: Operation,
     settings: Settings,
     tools: Tools,
-    bodies: dict[tuple[str, str], Path],
+    path: Path,
     headers: list[str],
     database_url: str,
-) -> dict[tuple[str, int], load.LoadResult]:
+    start: int | None,
+    database_name: str,
+) -> dict[tuple[str, int], Window]:
+    """Warm-up and measurement at each connection count. `start` is the first body to
+    send, each run going on where the last stopped (realistic draws); None restarts every
+    run at the first body (the cached-body table: every body was sent before)."""
     results = {}
-    path = bodies[(running.name, op.name)]
+    bodies = sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line)
+    offset = start or 0
     for connections in settings.connections:
 
-        def once(seconds: float, connections: int = connections) -> load.LoadResult:
+        def once(seconds: float, at: int, connections: int = connections) -> load.LoadResult:
+            begin = at if start is not None else 0
             if tools.wrk:
-                return load.run_wrk(tools.wrk, running.url, path, connections, seconds, headers)
-            return load.run_python(running.url, path, connections, seconds, headers)
+                return load.run_wrk(
+                    tools.wrk, running.url, path, connections, seconds, headers, begin
+                )
+            return load.run_python(running.url, path, connections, seconds, headers, begin)
 
         if settings.warmup > 0:
-            once(settings.warmup)
-        result = once(settings.duration)
+            offset = once(settings.warmup, offset).next
+        before = plan_lookups(running)
+        result = once(settings.duration, offset)
+        after = plan_lookups(running)
+        offset = result.next
         if result.requests == 0:
             # Nothing answered in the window: every connection is stuck, count them all.
             result = replace(result, errors=max(result.errors, connections))
-        results[(op.name, connections)] = result
+        sent = result.next - result.start
+        # Bodies [0, bodies) go out once each (the samples first); a body past the end of
+        # the file is one this server had answered before.
+        repeated = (
+            1.0
+            if start is None
+            else (max(0, result.next - max(result.start, bodies)) / sent if sent else 0.0)
+        )
+        lookups = None
+        if before is not None and after is not None:
+            lookups = (after[0] - before[0], after[1] - before[1])
+        window = Window(result, repeated, lookups)
+        results[(op.name, connections)] = window
         wait_idle(database_url)
         say(
             f"  {running.name:12} {op.name:8} c={connections:<3} {result.rps:8.1f} req/s"
             f"  p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms"
+            f"  seen before {repeated:.0%}"
+            + (f"  plan hits {_share(lookups)}" if lookups else "")
             + (f"  ERRORS {result.errors}" if result.errors else "")
+            + f"  [{database_name}]"
         )
     return results
 
 
 def prime(running: servers.Running, path: Path, headers: list[str], limit: float) -> int:
-    """Send each distinct request of the operation once (within `limit` seconds), so that
-    per-request work done on first sight (our plans, PostGraphile's caches) is not part of
-    the measurement. Returns how many were sent."""
+    """Send each distinct request of the file once (within `limit` seconds): the cached-body
+    table measures requests the server has answered before. Returns how many were sent."""
     deadline = time.monotonic() + limit
     sent = 0
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -371,30 +467,69 @@ def run_servers(
     tools: Tools,
     samples: dict[str, list[Vars]],
     bodies: dict[tuple[str, str], Path],
+    cached: dict[tuple[str, str], Path] | None,
     database_url: str,
+    session_check: Callable[[servers.Running], str | None],
 ) -> dict[str, ServerFigures]:
     """Operation by operation, each server in turn on a fresh process of its own: requests
     one operation left queued inside a server (PostGraphile's national-size searches) cannot
     hold its pool while the next is measured, and the two servers of one operation are
-    measured minutes apart at most, whatever the machine's speed does over the run."""
+    measured minutes apart at most, whatever the machine's speed does over the run.
+
+    On each process: the sampled requests (the first is the document's cold start), the
+    realistic load going on from the body after the samples, then (with --cached-bodies)
+    the old measurement over a few bodies each sent before."""
     figures = {name: ServerFigures() for name in starts}
     for op in settings.operations:
         for name, start in starts.items():
             headers = settings.ours_headers if name == "ours" else []
-            started = time.perf_counter()
+            began = time.perf_counter()
             with start() as running:
-                say(f"{name} ready at {running.url} in {time.perf_counter() - started:.1f} s")
-                figures[name].answers.update(sample_answers(running, [op], samples, headers))
-                primed = prime(running, bodies[(name, op.name)], headers, PRIME_SECONDS)
-                say(f"  {name:12} {op.name:8} {primed} distinct requests sent once")
+                say(f"{name} ready at {running.url} in {time.perf_counter() - began:.1f} s")
+                mismatch = session_check(running)
+                if mismatch:
+                    figures[name].problems.append(mismatch)
+                answers, cold = sample_answers(running, op, samples[op.name], headers)
+                figures[name].answers[op.name] = answers
+                figures[name].cold[op.name] = cold
+                before = plan_lookups(running)
                 figures[name].loads.update(
-                    drive(running, op, settings, tools, bodies, headers, database_url)
+                    drive(
+                        running,
+                        op,
+                        settings,
+                        tools,
+                        bodies[(name, op.name)],
+                        headers,
+                        database_url,
+                        start=len(samples[op.name]),
+                        database_name="realistic",
+                    )
                 )
+                after = plan_lookups(running)
+                if before is not None and after is not None:
+                    figures[name].plans[op.name] = (after[0] - before[0], after[1] - before[1])
+                if cached is not None:
+                    primed = prime(running, cached[(name, op.name)], headers, PRIME_SECONDS)
+                    say(f"  {name:12} {op.name:8} {primed} distinct requests sent once")
+                    figures[name].cached.update(
+                        drive(
+                            running,
+                            op,
+                            settings,
+                            tools,
+                            cached[(name, op.name)],
+                            headers,
+                            database_url,
+                            start=None,
+                            database_name="cached bodies",
+                        )
+                    )
             wait_idle(database_url)
     return figures
 
 
-# Longest time spent sending each distinct request once before the warm-up.
+# Longest time spent sending each distinct request once before the cached-body load.
 PRIME_SECONDS = 15.0
 
 
@@ -457,7 +592,11 @@ def statements_per_request(
     from_header = {name: [a.sql_statements for _, a in pairs] for name, pairs in answered.items()}
     if all(c is not None for counts in from_header.values() for c in counts):
         return (
-            {name: statistics.mean(c) for name, c in from_header.items() if c},
+            {
+                name: statistics.mean(n for n in c if n is not None)
+                for name, c in from_header.items()
+                if c
+            },
             "X-SQL-Statements header of the running server",
         )
     good = {name: [v for v, _ in pairs][:IN_PROCESS_COUNTED] for name, pairs in answered.items()}
@@ -535,23 +674,35 @@ def _ms(value: float | None) -> str:
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
+def _share(lookups: tuple[int, int] | None) -> str:
+    """Hits as a share of the lookups; '–' where there were none (the resolver path)."""
+    if not lookups or not sum(lookups):
+        return "–"
+    hits, misses = lookups
+    share = 100 * hits / (hits + misses)
+    return f"{share:.2f}%" if misses else "100%"
+
+
 def table(
     settings: Settings,
-    ours: ServerFigures | None,
-    pg: ServerFigures | None,
+    ours: dict[tuple[str, int], Window],
+    pg: dict[tuple[str, int], Window],
     statements: dict[str, float],
     floors: dict[str, float],
     agreements: dict[str, Agreement],
 ) -> str:
     lines = [
         "| operation | conns | ours req/s | ours p50 ms | ours p99 ms | PG req/s | PG p50 ms "
-        "| PG p99 ms | ours/PG | SQL/req | raw SQL req/s | agree | errors ours/PG |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|:-:|",
+        "| PG p99 ms | ours/PG | SQL/req | raw SQL req/s | agree | errors ours/PG "
+        "| seen before ours/PG | ours plan hits |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|:-:|:-:|--:|",
     ]
     for op in settings.operations:
         for connections in settings.connections:
-            a = ours.loads.get((op.name, connections)) if ours else None
-            b = pg.loads.get((op.name, connections)) if pg else None
+            wa = ours.get((op.name, connections))
+            wb = pg.get((op.name, connections))
+            a = wa.load if wa else None
+            b = wb.load if wb else None
             # No answer in the window: no latency to show.
             a_ms = a if a and a.requests else None
             b_ms = b if b and b.requests else None
@@ -561,20 +712,52 @@ def table(
             cells = [
                 op.title,
                 str(connections),
-                _rate(a and a.rps),
-                _ms(a_ms and a_ms.p50_ms),
-                _ms(a_ms and a_ms.p99_ms),
-                _rate(b and b.rps),
-                _ms(b_ms and b_ms.p50_ms),
-                _ms(b_ms and b_ms.p99_ms),
+                _rate(a.rps if a else None),
+                _ms(a_ms.p50_ms if a_ms else None),
+                _ms(a_ms.p99_ms if a_ms else None),
+                _rate(b.rps if b else None),
+                _ms(b_ms.p50_ms if b_ms else None),
+                _ms(b_ms.p99_ms if b_ms else None),
                 ratio,
                 "–" if sql is None else f"{sql:.1f}",
                 _rate(floors.get(op.name)),
                 f"{agreement.agreed}/{agreement.compared}",
                 f"{a.errors if a else '–'}/{b.errors if b else '–'}",
+                f"{_percent(wa.seen_before if wa else None)}/{_percent(wb.seen_before if wb else None)}",
+                _share(wa.lookups if wa else None),
             ]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f}%"
+
+
+def cold_lines(settings: Settings, ours: ServerFigures, pg: ServerFigures) -> list[str]:
+    lines = []
+    for op in settings.operations:
+        a, b = ours.cold.get(op.name), pg.cold.get(op.name)
+        lines.append(
+            f"- {op.title}: ours {_ms(a.first_ms if a else None)} ms (then {_ms(a.next_ms if a else None)}), "
+            f"PostGraphile {_ms(b.first_ms if b else None)} ms (then {_ms(b.next_ms if b else None)})"
+        )
+    return lines
+
+
+def plan_lines(settings: Settings, ours: ServerFigures) -> list[str]:
+    lines = []
+    for op in settings.operations:
+        lookups = ours.plans.get(op.name)
+        if not lookups or not sum(lookups):
+            lines.append(f"- {op.title}: no plan lookups (answered by the resolver path)")
+            continue
+        hits, misses = lookups
+        lines.append(
+            f"- {op.title}: {_share(lookups)} of {hits + misses:,} lookups were hits "
+            f"({misses:,} misses)"
+        )
+    return lines
 
 
 def _postgres_version(url: str) -> str:
@@ -589,6 +772,30 @@ def _postgres_version(url: str) -> str:
 
 
 # --- main ----------------------------------------------------------------------------------
+
+
+def our_sessions() -> tuple[dict[str, str], str]:
+    """Our service's session settings (db.engine.server_settings, application name aside),
+    which PostGraphile and the floor get too, and a line on our pools."""
+    from core.settings import Settings as ServiceSettings
+    from db.engine import server_settings
+
+    ours = ServiceSettings()
+    session = {k: v for k, v in server_settings(ours).items() if k != "application_name"}
+    pools = (
+        f"read pool {ours.read_pool_size} (compiled path), resolver pool {ours.pool_size}, "
+        f"write pool {ours.write_pool_size}"
+    )
+    return session, pools
+
+
+async def session_report(url: str, session: dict[str, str]) -> str:
+    """What a session with these settings reports (bench_pg.session_settings())."""
+    conn = await asyncpg.connect(url, server_settings=session)
+    try:
+        return str(await conn.fetchval("SELECT bench_pg.session_settings()"))
+    finally:
+        await conn.close()
 
 
 def _load_average() -> str:
@@ -634,18 +841,29 @@ def main() -> int:
     )
     say(f"database {settings.database}: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
 
+    session, pools = our_sessions()
     drawn = asyncio.run(draw_all(url, settings.operations, settings.variables, settings.draw_seed))
     empty = [name for name, v in drawn.items() if not v]
     if empty:
         raise SystemExit(f"no data to draw variables from for: {', '.join(empty)}")
+    say("distinct variable sets: " + ", ".join(f"{k} {len(v):,}" for k, v in drawn.items()))
     samples = {name: v[: settings.sample] for name, v in drawn.items()}
     bodies = write_bodies(settings.operations, drawn)
+    cached = (
+        write_bodies(
+            settings.operations,
+            {name: v[: settings.cached_variables] for name, v in drawn.items()},
+            suffix="-cached",
+        )
+        if settings.cached_bodies
+        else None
+    )
 
     say(
         f"raw SQL floor ({settings.floor_connections} connections, "
         f"{settings.floor_seconds:g} s each)"
     )
-    raw = asyncio.run(raw_answers(url, settings.operations, samples))
+    raw, floor_wrong = asyncio.run(raw_answers(url, settings.operations, samples, session))
     floors = {}
     for op in settings.operations:
         floors[op.name] = load.sql_floor(
@@ -655,19 +873,34 @@ def main() -> int:
             settings.floor_connections,
             settings.floor_seconds,
             warmup=min(settings.warmup, 2.0),
+            server_settings=session,
         )
         say(f"  raw SQL      {op.name:8} {floors[op.name]:8.1f} req/s")
+
+    expected = asyncio.run(session_report(url, session))
+    say(f"database sessions: {expected}")
+
+    def session_check(running: servers.Running) -> str | None:
+        if running.name == "ours":
+            return None  # ours are `session` by construction (db.engine.server_settings)
+        got = servers.post(running.url, {"query": "{ benchPgSessionSettings }"})[2]
+        found = json.loads(got).get("data", {}).get("benchPgSessionSettings")
+        if found != expected:
+            return f"PostGraphile's database sessions differ from ours: {found} against {expected}"
+        return None
 
     run = run_servers(
         {
             "ours": lambda: servers.ours(url, settings.workers, LOGS),
-            "postgraphile": lambda: servers.postgraphile(url, tools, LOGS),
+            "postgraphile": lambda: servers.postgraphile(url, tools, LOGS, session),
         },
         settings,
         tools,
         samples,
         bodies,
+        cached,
         url,
+        session_check,
     )
     ours, pg = run["ours"], run["postgraphile"]
 
@@ -680,6 +913,7 @@ def main() -> int:
     }
 
     stamp = datetime.now().strftime("%Y-%m-%d-%H%M%S")
+    counts = ", ".join(f"{op.name} {len(drawn[op.name]):,}" for op in settings.operations)
     header = [
         f"# Benchmark {stamp}",
         "",
@@ -690,26 +924,65 @@ def main() -> int:
         f"load average {load_before} before, {_load_average()} after (other work on the "
         "machine skews the figures)",
         f"- ours: `registry serve --workers {settings.workers}` (REGISTRY_GRAPHIQL=false)"
-        + (f", headers {settings.ours_headers}" if settings.ours_headers else ""),
+        + (f", headers {settings.ours_headers}" if settings.ours_headers else "")
+        + f"; pools per process: {pools}",
         f"- PostGraphile {versions['postgraphile']} (amber + simplify-inflection "
         f"{versions['@graphile/simplify-inflection']}) on Node {versions['node']}, "
-        "GRAPHILE_ENV=production",
+        f"GRAPHILE_ENV=production; pool of {servers.POSTGRAPHILE_POOL_MAX} connections",
+        f"- database sessions of both servers and the raw-SQL floor: {expected} (ours set "
+        "them on connect, db.engine.server_settings; PostGraphile's through PGOPTIONS, "
+        "checked on each of its processes; the helper functions of bench/pg_helpers.sql read "
+        "the kept totals of report_counts where ours does)",
         f"- load: {loadgen}, {settings.warmup:g} s warm-up then {settings.duration:g} s per "
-        f"operation and connection count, {settings.variables} distinct requests per operation "
-        f"(draw seed {settings.draw_seed})",
+        f"operation and connection count, each server on a fresh process per operation",
         f"- raw SQL floor: asyncpg, {settings.floor_connections} connections, one hand-written "
-        "statement per request",
-        f"- SQL/req: {counted_by}; agree: sampled answers equal to the raw SQL answer on both "
-        "servers",
+        "statement per request, reading the same tables as ours",
+        f"- SQL/req: {counted_by}; agree: sampled answers equal to the reference SQL answer "
+        "(counted from the rows themselves) on both servers",
+        "",
+        "## Realistic draws",
+        "",
+        f"Distinct variable sets drawn from the data (draw seed {settings.draw_seed}): {counts} "
+        f"(at most {settings.variables:,}; all there are where fewer). No priming: before the "
+        f"load each server process answers only the {settings.sample} sampled requests (the "
+        "first is the cold start of the document), and the load goes on from the body after "
+        "them, each run where the last stopped. `seen before`: the share of the measured "
+        "requests whose body that process had answered before (once a run outlasts the "
+        "distinct bodies); `ours plan hits`: our plan cache's hits over the measured window "
+        "(registry_plan_cache_lookups_total on /metrics, before and after).",
         "",
     ]
     text = (
-        "\n".join(header) + "\n" + table(settings, ours, pg, statements, floors, agreements) + "\n"
+        "\n".join(header)
+        + "\n"
+        + table(settings, ours.loads, pg.loads, statements, floors, agreements)
+        + "\n"
+    )
+    if settings.cached_bodies:
+        text += (
+            "\n## Cached bodies (the old measurement: every body answered before)\n\n"
+            f"The first {settings.cached_variables} variable sets of each operation; on the "
+            "same process, after the realistic load, each server is sent every one of them once "
+            f"(at most {PRIME_SECONDS:g} s), then every run cycles over them from the first.\n\n"
+            + table(settings, ours.cached, pg.cached, statements, floors, agreements)
+            + "\n"
+        )
+    text += (
+        "\n## Cold start\n\n"
+        "The first request of each operation's document on a fresh process (never-seen "
+        "document: parse, validation, plan; for ours also the prepared statement), then the "
+        "median of the next sampled requests (same document, new values), in ms, one at a "
+        "time:\n\n" + "\n".join(cold_lines(settings, ours, pg)) + "\n"
+        "\n## Our plan cache over the realistic load (warm-ups included)\n\n"
+        + "\n".join(plan_lines(settings, ours))
+        + "\n"
     )
     problems = [p for a in agreements.values() for p in a.problems]
+    problems += floor_wrong + ours.problems + pg.problems
     not_asked = [p for p in problems if NOT_ASKED in p]
     listed = [p for p in problems if NOT_ASKED not in p]
-    errors = sum(r.errors for figures in (ours, pg) for r in figures.loads.values())
+    windows = [*ours.loads.values(), *pg.loads.values(), *ours.cached.values(), *pg.cached.values()]
+    errors = sum(w.load.errors for w in windows)
     if problems:
         text += (
             "\n## Disagreements and errors in sampled answers\n\n"

@@ -17,11 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.tools import WORK, Tools
+from bench.tools import WORK, Tools, registry_command
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-REGISTRY = REPO / ".venv" / "bin" / "registry"
 HOST = "127.0.0.1"
 
 GRAPHILE_CONFIG = """\
@@ -37,12 +36,18 @@ export default {{
       connectionString: process.env.DATABASE_URL,
       // bench_pg holds the helper functions of bench/pg_helpers.sql (search, counts, reports).
       schemas: ["public", "bench_pg"],
+      // node-postgres' default, stated; the session settings come from PGOPTIONS.
+      poolConfig: {{ max: {pool_max} }},
     }}),
   ],
   grafserv: {{ host: {host}, port: {port}, graphiql: false, watch: false }},
   grafast: {{ explain: false }},
 }};
 """
+
+
+# Connections of PostGraphile's pool (node-postgres' default).
+POSTGRAPHILE_POOL_MAX = 10
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,26 @@ def post(
             return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
     except urllib.error.HTTPError as refused:
         return refused.code, {k.lower(): v for k, v in refused.headers.items()}, refused.read()
+
+
+def plan_lookups(graphql_url: str) -> tuple[int, int]:
+    """Our plan cache's (hits, misses) so far: registry_plan_cache_lookups_total on /metrics."""
+    metrics_url = graphql_url.removesuffix("/graphql") + "/metrics"
+    with urllib.request.urlopen(metrics_url, timeout=30) as answer:
+        text = answer.read().decode()
+    found = {"hit": 0.0, "miss": 0.0}
+    for line in text.splitlines():
+        if line.startswith("registry_plan_cache_lookups_total{"):
+            labels, _, value = line.rpartition(" ")
+            for result in found:
+                if f'result="{result}"' in labels:
+                    found[result] += float(value)
+    return int(found["hit"]), int(found["miss"])
+
+
+def pg_options(session: dict[str, str]) -> str:
+    """Session settings as libpq's (and node-postgres') PGOPTIONS."""
+    return " ".join(f"-c {name}={value}" for name, value in session.items())
 
 
 def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path, seconds: float) -> None:
@@ -116,7 +141,7 @@ def ours(database_url: str, workers: int, logs: Path) -> Iterator[Running]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "REGISTRY_GRAPHIQL": "false"}
     command = [
-        str(REGISTRY),
+        *registry_command(),
         "serve",
         "--host",
         HOST,
@@ -132,15 +157,21 @@ def ours(database_url: str, workers: int, logs: Path) -> Iterator[Running]:
 
 
 @contextmanager
-def postgraphile(database_url: str, tools: Tools, logs: Path) -> Iterator[Running]:
+def postgraphile(
+    database_url: str, tools: Tools, logs: Path, session: dict[str, str]
+) -> Iterator[Running]:
+    """PostGraphile 5 in production mode, its sessions given `session` (ours' settings)."""
     port = free_port()
     config = WORK / "graphile.config.mjs"
-    config.write_text(GRAPHILE_CONFIG.format(host=json.dumps(HOST), port=port))
+    config.write_text(
+        GRAPHILE_CONFIG.format(host=json.dumps(HOST), port=port, pool_max=POSTGRAPHILE_POOL_MAX)
+    )
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "GRAPHILE_ENV": "production",
         "NODE_ENV": "production",
+        "PGOPTIONS": pg_options(session),
     }
     command = [str(tools.node), str(tools.postgraphile_cli), "-C", str(config)]
     with _process(

