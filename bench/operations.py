@@ -438,84 +438,59 @@ query RegionDrillDown($code: String!) {
 }
 """
 
-REGION_SQL = """
+# One drill-down statement; only how the deputies of each child are counted differs.
+_REGION_TEMPLATE = """
 WITH here AS (SELECT * FROM regions WHERE code = $1::varchar),
 kids AS (SELECT * FROM regions WHERE parent_code = $1::varchar ORDER BY code LIMIT 100),
--- Every region below, with the child of $1 it lies under: one pass counts all stations.
+-- Every region below, with the child of $1 it lies under: one pass counts all of them.
 below AS (
   SELECT s.code, s.lineage[array_position(s.lineage, $1::varchar) + 1] AS child
   FROM regions s WHERE s.lineage @> ARRAY[$1::varchar] AND s.code <> $1::varchar),
--- Deputies: the subtree totals kept in report_counts, as ours reads them.
+{deputy_counts}station_counts AS (
+  SELECT b.child, count(*) AS n FROM below b JOIN stations st ON st.region_code = b.code
+  GROUP BY b.child)
+SELECT json_build_object('region', (
+  SELECT json_build_object(
+    'code', r.code, 'name', r.name, 'level', r.level, 'kind', r.kind,
+    'parent', (SELECT json_build_object('code', p.code, 'name', p.name)
+               FROM regions p WHERE p.code = r.parent_code),
+    'congress', (SELECT json_build_object('name', c.name)
+                 FROM congresses c WHERE c.region_code = r.code),
+    'children', json_build_object(
+      'totalCount', (SELECT count(*) FROM regions ch WHERE ch.parent_code = r.code),
+      'nodes', coalesce((
+        SELECT json_agg(json_build_object(
+          'code', k.code, 'name', k.name, 'level', k.level, 'kind', k.kind,
+          'congress', (SELECT json_build_object('name', c.name)
+                       FROM congresses c WHERE c.region_code = k.code),
+          'deputies', json_build_object('totalCount', coalesce(dc.n, 0)),
+          'stations', json_build_object('totalCount', coalesce(sc.n, 0)))
+          ORDER BY k.code)
+        FROM kids k
+        LEFT JOIN deputy_counts dc ON dc.child = k.code
+        LEFT JOIN station_counts sc ON sc.child = k.code), '[]')))
+  FROM here r))::text
+"""
+
+REGION_SQL = _REGION_TEMPLATE.format(
+    deputy_counts="""-- Deputies: the subtree totals kept in report_counts, as ours reads them.
 deputy_counts AS (
   SELECT rc.region_code AS child, sum(rc.deputies) AS n FROM report_counts rc
   WHERE rc.scope = 'CONGRESSES' AND rc.level IS NULL
     AND rc.region_code IN (SELECT code FROM kids)
   GROUP BY rc.region_code),
-station_counts AS (
-  SELECT b.child, count(*) AS n FROM below b JOIN stations st ON st.region_code = b.code
-  GROUP BY b.child)
-SELECT json_build_object('region', (
-  SELECT json_build_object(
-    'code', r.code, 'name', r.name, 'level', r.level, 'kind', r.kind,
-    'parent', (SELECT json_build_object('code', p.code, 'name', p.name)
-               FROM regions p WHERE p.code = r.parent_code),
-    'congress', (SELECT json_build_object('name', c.name)
-                 FROM congresses c WHERE c.region_code = r.code),
-    'children', json_build_object(
-      'totalCount', (SELECT count(*) FROM regions ch WHERE ch.parent_code = r.code),
-      'nodes', coalesce((
-        SELECT json_agg(json_build_object(
-          'code', k.code, 'name', k.name, 'level', k.level, 'kind', k.kind,
-          'congress', (SELECT json_build_object('name', c.name)
-                       FROM congresses c WHERE c.region_code = k.code),
-          'deputies', json_build_object('totalCount', coalesce(dc.n, 0)),
-          'stations', json_build_object('totalCount', coalesce(sc.n, 0)))
-          ORDER BY k.code)
-        FROM kids k
-        LEFT JOIN deputy_counts dc ON dc.child = k.code
-        LEFT JOIN station_counts sc ON sc.child = k.code), '[]')))
-  FROM here r))::text
 """
-
+)
 
 # The reference answer: the deputies counted from the mandates themselves.
-REGION_CHECK_SQL = """
-WITH here AS (SELECT * FROM regions WHERE code = $1::varchar),
-kids AS (SELECT * FROM regions WHERE parent_code = $1::varchar ORDER BY code LIMIT 100),
--- Every region below, with the child of $1 it lies under: one pass counts all children.
-below AS (
-  SELECT s.code, s.lineage[array_position(s.lineage, $1::varchar) + 1] AS child
-  FROM regions s WHERE s.lineage @> ARRAY[$1::varchar] AND s.code <> $1::varchar),
-deputy_counts AS (
+REGION_CHECK_SQL = _REGION_TEMPLATE.format(
+    deputy_counts="""deputy_counts AS (
   SELECT b.child, count(DISTINCT m.deputy_id) AS n FROM below b
   JOIN congresses c ON c.region_code = b.code
   JOIN mandates m ON m.congress_id = c.id AND m.status = 'ACTIVE'
   GROUP BY b.child),
-station_counts AS (
-  SELECT b.child, count(*) AS n FROM below b JOIN stations st ON st.region_code = b.code
-  GROUP BY b.child)
-SELECT json_build_object('region', (
-  SELECT json_build_object(
-    'code', r.code, 'name', r.name, 'level', r.level, 'kind', r.kind,
-    'parent', (SELECT json_build_object('code', p.code, 'name', p.name)
-               FROM regions p WHERE p.code = r.parent_code),
-    'congress', (SELECT json_build_object('name', c.name)
-                 FROM congresses c WHERE c.region_code = r.code),
-    'children', json_build_object(
-      'totalCount', (SELECT count(*) FROM regions ch WHERE ch.parent_code = r.code),
-      'nodes', coalesce((
-        SELECT json_agg(json_build_object(
-          'code', k.code, 'name', k.name, 'level', k.level, 'kind', k.kind,
-          'congress', (SELECT json_build_object('name', c.name)
-                       FROM congresses c WHERE c.region_code = k.code),
-          'deputies', json_build_object('totalCount', coalesce(dc.n, 0)),
-          'stations', json_build_object('totalCount', coalesce(sc.n, 0)))
-          ORDER BY k.code)
-        FROM kids k
-        LEFT JOIN deputy_counts dc ON dc.child = k.code
-        LEFT JOIN station_counts sc ON sc.child = k.code), '[]')))
-  FROM here r))::text
 """
+)
 
 # Regions with a congress that has deputies, by level (the drill-down starts anywhere from a
 # province to a county).
