@@ -29,15 +29,9 @@ from db.engine import create_engine, create_read_pool, statement_count
 from db.session import RequestDatabase
 from schema import build_schema
 from service.auth import bearer_auth, request_caller
-from service.body_limits import buffered_body
+from service.body_limits import BodyLimitMiddleware, buffered_body, error_body
 from service.bulk_export import export_routes
-from service.errors import (
-    BAD_REQUEST,
-    SUBSCRIPTION_OVER_HTTP,
-    BodyLimitMiddleware,
-    NoSubscriptionsOverHttp,
-    error_body,
-)
+from service.errors import SUBSCRIPTION_OVER_HTTP, NoSubscriptionsOverHttp
 from service.examples import EXAMPLES
 from service.export_streams import ExportPool
 from service.exports import report_routes
@@ -46,7 +40,7 @@ from service.faults import FaultMiddleware, with_fault_handling
 from service.front import front_of, guard_schema
 from service.graphiql import graphiql_page, static_mount
 from service.health import ReadinessPool, health_routes
-from service.http_errors import HTTP_ERROR_HANDLERS
+from service.http_errors import HTTP_CODES, HTTP_ERROR_HANDLERS
 from service.imports import import_routes
 from service.live import LiveGraphQL, live_routes
 from service.observability import (
@@ -66,10 +60,6 @@ DatabaseFactory = Callable[[], RequestDatabase]
 WRITES_NAME = "deputy-registry-writes"
 # Requests with this header set to 'resolver' skip the compiled path (for the differential test).
 RESOLVER_PATH_HEADER = "x-registry-path"
-
-
-# Codes of the HTTP-level refusals strawberry raises (bad JSON, a wrong method, ...).
-HTTP_ERROR_CODES = {404: Code.NOT_FOUND, 405: Code.METHOD_NOT_ALLOWED}
 
 
 def http_only(schema: Any) -> Any:
@@ -120,7 +110,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
                 refused.__cause__.operation_type.value == "subscription"
             ):
                 message = SUBSCRIPTION_OVER_HTTP
-            code = HTTP_ERROR_CODES.get(refused.status_code, BAD_REQUEST)
+            code = HTTP_CODES.get(refused.status_code, Code.BAD_REQUEST)
             return Response(
                 error_body(message, code),
                 status_code=refused.status_code,

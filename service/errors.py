@@ -17,7 +17,7 @@ TIMEOUT, INTERNAL of a request) are sent once, at the first path, and logged onc
 logged at INFO, our failures at ERROR, SQL only at DEBUG. With introspection off, no
 message suggests names ("Did you mean ...?").
 
-`BodyLimitMiddleware` (service.body_limits, imported here as before) refuses oversized
+`BodyLimitMiddleware` (service.body_limits) refuses oversized
 bodies (413) and JSON bodies that are not a single operation object (400) before
 strawberry reads them.
 """
@@ -45,20 +45,17 @@ from db.masking import (
     internal_error_for,
     log_internal,
     log_timeout,
-    masked_error,
     new_error_id,
     path_text,
     refused_value_error,
     timeout_error,
 )
-from service.body_limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, error_body
+from service.body_limits import error_body
 
 log = logging.getLogger("registry.errors")
 
 DEFAULT_MAX_ERRORS = 50
 
-# Imported from here by service.app until it names Code.BAD_REQUEST itself.
-BAD_REQUEST = Code.BAD_REQUEST
 # Failures of the request as a whole: however many fields they reach, sent and logged once.
 _ONCE_PER_REQUEST = frozenset({Code.INTERNAL, Code.TIMEOUT, Code.DATABASE_UNAVAILABLE})
 # Client errors logged per request, at most (the rest counted).
@@ -284,15 +281,11 @@ SUBSCRIPTION_OVER_HTTP = (
 
 
 __all__ = [
-    "BAD_REQUEST",
-    "DEFAULT_MAX_BODY_BYTES",
     "SUBSCRIPTION_OVER_HTTP",
-    "BodyLimitMiddleware",
     "MaskUnexpectedErrors",
     "NoSubscriptionsOverHttp",
     "error_body",
     "error_extensions",
     "is_deliberate",
     "log_client_errors",
-    "masked_error",  # re-exported for compiled.execute until it imports db.masking
 ]

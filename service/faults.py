@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from core.codes import Code
-from db.faults import describe, is_aftermath, is_unavailable, original_exception
+from db.faults import is_aftermath, is_unavailable, original_exception
 from db.transactions import FaultState, fault_state
 from service.observability import setting
 
@@ -193,13 +193,9 @@ def retry_after_header(settings: object = None) -> dict[str, str]:
     }
 
 
-# describe and is_unavailable: re-exported for service.app, service.health and
-# compiled.execute until they import db.faults themselves.
 __all__ = [
     "DatabaseFaults",
     "FaultMiddleware",
-    "describe",
-    "is_unavailable",
     "retry_after_header",
     "with_fault_handling",
 ]

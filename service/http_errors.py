@@ -9,7 +9,8 @@ from starlette.responses import JSONResponse, Response
 
 from core.codes import Code
 
-_CODES = {404: Code.NOT_FOUND, 405: Code.METHOD_NOT_ALLOWED}
+# The codes of HTTP refusals by status (the router's, and strawberry's own).
+HTTP_CODES = {404: Code.NOT_FOUND, 405: Code.METHOD_NOT_ALLOWED}
 
 
 def refusal(
@@ -29,7 +30,9 @@ async def coded_http_error(request: Request, exc: Exception) -> Response:
         message = f"{request.method} is not accepted at {request.url.path}."
     else:
         message = "Nothing is served at this path."
-    return refusal(status, _CODES.get(status, Code.BAD_REQUEST), message, dict(exc.headers or {}))
+    return refusal(
+        status, HTTP_CODES.get(status, Code.BAD_REQUEST), message, dict(exc.headers or {})
+    )
 
 
 # For Starlette(exception_handlers=...): the statuses the router raises by itself.

@@ -23,7 +23,7 @@ from db.session import RequestDatabase
 from resolvers import regions as region_resolvers
 from schema import build_schema
 from service.app import create_app
-from service.errors import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
+from service.body_limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from service.front.measure import LIST_ESTIMATE, query_cost
 from service.front.prepare import guard_schema
 from service.front.rules import check_limits
