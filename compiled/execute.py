@@ -210,6 +210,7 @@ class CompiledPath:
         label = prepared.operation_name(name)
         if shape is None or not keep:
             return self._build(prepared, operation, variables, context, label)
+        tainted_once = False
         for _ in range(MAX_ATTEMPTS):
             untraced = len(shape.untraced)
             try:
@@ -235,7 +236,10 @@ class CompiledPath:
                     return None
                 template = None
             if trace.tainted:
-                shape.untraced |= trace.tainted  # read as values: in the key by value
+                # Read as values: in the key by value. A second taint in one request
+                # untraces every value, so no document costs more than a few builds.
+                shape.untraced |= trace.paths if tainted_once else trace.tainted
+                tainted_once = True
                 continue
             assert template is not None
             template.sample = {p: read(inputs, p) for p in trace.paths}
@@ -285,4 +289,4 @@ class CompiledPath:
         return to_plan(statement, label)
 
 
-MAX_ATTEMPTS = 16  # builds of one request's plan, each with fewer traced values
+MAX_ATTEMPTS = 4  # builds of one request's plan: traced, less traced, by value

@@ -266,3 +266,32 @@ async def test_search_terms_share_one_plan(shapes: Client, connection: AsyncConn
         "/graphql", json={"query": SEARCH, "variables": {"q": names[5][:2]}}
     )
     assert answer.headers.get("x-registry-plan") == "cached"
+
+
+async def test_many_values_read_as_values_cost_a_few_builds(
+    shapes: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19, point 1 (review): 20 String variables that the build reads as values (a
+    region search escapes its text) cost a bounded number of builds on a never-seen
+    document, not one build per variable: a client cannot make one request cost 17."""
+    import compiled.execute
+
+    builds = 0
+    real_build = compiled.execute.build_statement
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal builds
+        builds += 1
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(compiled.execute, "build_statement", counted)
+    names = [f"s{i}" for i in range(20)]
+    query = (
+        "query Many("
+        + ", ".join(f"${n}: String" for n in names)
+        + ") { "
+        + " ".join(f"{n}: regions(search: ${n}, first: 1) {{ nodes {{ code }} }}" for n in names)
+        + " } # a never-seen document"
+    )
+    await shapes.both(query, {n: f"城{i}" for i, n in enumerate(names)})
+    assert builds <= 4
