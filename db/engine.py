@@ -11,8 +11,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import asyncpg
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from core.settings import Settings
 from db.embedded import start_embedded
@@ -140,7 +139,3 @@ def create_engine(
     event.listen(engine.sync_engine, "before_cursor_execute", count_statement)
     event.listen(engine.sync_engine.pool, "checkout", refuse_closed_connection)
     return engine
-
-
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

@@ -27,9 +27,6 @@ def error_body(message: str, code: str) -> bytes:
     return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
 
 
-_error_body = error_body
-
-
 class BodyLimitMiddleware:
     """Refuses a request body over `max_bytes` with 413, and a JSON body that is not one object.
 
@@ -80,7 +77,7 @@ class BodyLimitMiddleware:
                 f"Request body exceeds the limit of {limit} bytes "
                 f"(more than {size} bytes were sent)."
             )
-        return _error_body(message, Code.BODY_TOO_LARGE)
+        return error_body(message, Code.BODY_TOO_LARGE)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
@@ -94,7 +91,7 @@ class BodyLimitMiddleware:
                 size = int(declared)
             except ValueError:
                 await self._answer(
-                    send, 400, _error_body("Content-Length is not a number.", Code.BAD_REQUEST)
+                    send, 400, error_body("Content-Length is not a number.", Code.BAD_REQUEST)
                 )
                 return
             if size > limit:
@@ -124,7 +121,7 @@ class BodyLimitMiddleware:
                 await self._answer(
                     send,
                     400,
-                    _error_body(
+                    error_body(
                         "Batched operations (a JSON array) are not supported: "
                         "send one operation per request.",
                         Code.BATCH_NOT_SUPPORTED,
@@ -135,7 +132,7 @@ class BodyLimitMiddleware:
                 await self._answer(
                     send,
                     400,
-                    _error_body(
+                    error_body(
                         'The request body must be a JSON object such as {"query": "..."}.',
                         Code.BAD_REQUEST,
                     ),

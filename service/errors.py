@@ -50,7 +50,6 @@ from db.masking import (
     refused_value_error,
     timeout_error,
 )
-from service.body_limits import error_body
 
 log = logging.getLogger("registry.errors")
 
@@ -284,7 +283,6 @@ __all__ = [
     "SUBSCRIPTION_OVER_HTTP",
     "MaskUnexpectedErrors",
     "NoSubscriptionsOverHttp",
-    "error_body",
     "error_extensions",
     "is_deliberate",
     "log_client_errors",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.codes import Code
 from db.enums import Level, MandateStatus, StationKind
+from db.rules import mandate_held
 from resolvers.mutations.base import Actor
 from resolvers.mutations.tables import (
     mandates,
@@ -155,8 +156,7 @@ async def record_reception(conn: AsyncConnection, actor: Actor, spec: ReceptionS
         await conn.scalars(
             select(mandates.c.deputy_id).where(
                 mandates.c.deputy_id.in_([d.id for d in found if d is not None]),
-                mandates.c.start_date <= spec.date,
-                (mandates.c.end_date.is_(None)) | (mandates.c.end_date >= spec.date),
+                mandate_held(mandates, spec.date),
             )
         )
     )

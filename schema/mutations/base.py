@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from core.codes import Code
-from core.permissions import can_write, can_write_in
+from core.permissions import can_write, can_write_in, write_scope
 from db.transactions import WriteConflict, transact
 from resolvers.mutations.base import Actor, Invalid, Problem
 from resolvers.mutations.scope import target_lineage
@@ -80,7 +80,7 @@ async def perform(
     actor = Actor(subject=caller.subject, role=caller.role)
 
     async def attempt(conn: AsyncConnection) -> int:
-        if caller.role != "admin":
+        if not write_scope(caller).everywhere:  # else no region to look up
             lineage = await target_lineage(conn, *target)
             if lineage is not None and not can_write_in(caller, lineage):
                 raise forbidden(
